@@ -1,0 +1,67 @@
+//! The router: public auth pages, `/console/*` for staff, `/portal/*` for clients.
+
+use crate::pages::{auth::*, console::*, portal::*, NotFoundPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="stylesheet" href="/pkg/steward.css"/>
+                <script>{THEME_BOOT}</script>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Applies the saved theme before first paint, so dark mode does not flash.
+const THEME_BOOT: &str = "try{var t=localStorage.getItem('steward-theme');if(t){document.documentElement.dataset.theme=t}}catch(e){}";
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Async SSR: the whole page (data included) is rendered before the response starts,
+    // so sign-in redirects and 404s get real HTTP statuses.
+    view! {
+        <Title formatter=|text| format!("{text} · Steward")/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/console") view=ConsoleShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async/>
+                    <Route path=path!("accounts/new") view=AccountNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("accounts/:id") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("accounts/:id/edit") view=AccountEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("contacts") view=ContactsPage ssr=SsrMode::Async/>
+                    <Route path=path!("contacts/new") view=ContactNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("contacts/:id/edit") view=ContactEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <ParentRoute path=path!("/portal") view=PortalShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=PortalHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,139 @@
+use crate::server::ServiceError;
+use crate::types::{AccountId, ApiKeyId, ContactId, Role, UserId};
+
+/// Who is making a request. Built once per request by the server's auth middleware
+/// (session cookie or API key) and handed to every domain verb.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Caller {
+    #[default]
+    Anonymous,
+    Staff(StaffCaller),
+    Client(ClientCaller),
+    /// Background jobs and the demo loader: trusted code, never a request.
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffCaller {
+    pub user_id: Option<UserId>,
+    pub api_key_id: Option<ApiKeyId>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCaller {
+    pub user_id: UserId,
+    pub contact_id: ContactId,
+    pub account_id: AccountId,
+}
+
+/// Everything a staff role can be allowed to do. Clients never hold these:
+/// their reach is their own account, checked record by record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ReadAccounts,
+    WriteAccounts,
+    DeleteAccounts,
+    SetAccountingId,
+    ReadContacts,
+    WriteContacts,
+    DeleteContacts,
+    InviteClients,
+    ManageUsers,
+    ManageApiKeys,
+}
+
+/// The role matrix, in one place (documented in docs/ARCHITECTURE.md).
+pub fn role_allows(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    use Role::*;
+    match permission {
+        ReadAccounts | ReadContacts | WriteContacts => true,
+        WriteAccounts => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
+        DeleteAccounts | DeleteContacts => matches!(role, Admin | SalesManager | SupportManager),
+        InviteClients => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
+        SetAccountingId | ManageUsers | ManageApiKeys => role == Admin,
+    }
+}
+
+impl Caller {
+    /// The staff caller if they hold `permission`; otherwise why not.
+    pub fn staff(&self, permission: Permission) -> Result<&StaffCaller, ServiceError> {
+        match self {
+            Caller::Staff(s) if role_allows(s.role, permission) => Ok(s),
+            Caller::Staff(_) | Caller::Client(_) => Err(ServiceError::Forbidden),
+            Caller::Anonymous => Err(ServiceError::Unauthenticated),
+            Caller::System => Err(ServiceError::Forbidden),
+        }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        match self {
+            Caller::Staff(s) => role_allows(s.role, permission),
+            Caller::System => true,
+            _ => false,
+        }
+    }
+
+    pub fn client(&self) -> Result<&ClientCaller, ServiceError> {
+        match self {
+            Caller::Client(c) => Ok(c),
+            Caller::Anonymous => Err(ServiceError::Unauthenticated),
+            _ => Err(ServiceError::Forbidden),
+        }
+    }
+
+    pub fn require_signed_in(&self) -> Result<(), ServiceError> {
+        match self {
+            Caller::Anonymous => Err(ServiceError::Unauthenticated),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        match self {
+            Caller::Staff(s) => s.user_id,
+            Caller::Client(c) => Some(c.user_id),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_manage_users_keys_and_accounting_ids() {
+        for role in Role::ALL {
+            let admin = role == Role::Admin;
+            assert_eq!(role_allows(role, Permission::ManageUsers), admin);
+            assert_eq!(role_allows(role, Permission::ManageApiKeys), admin);
+            assert_eq!(role_allows(role, Permission::SetAccountingId), admin);
+        }
+    }
+
+    #[test]
+    fn support_agents_read_accounts_but_cannot_change_them() {
+        assert!(role_allows(Role::SupportAgent, Permission::ReadAccounts));
+        assert!(!role_allows(Role::SupportAgent, Permission::WriteAccounts));
+        assert!(!role_allows(Role::SupportAgent, Permission::DeleteAccounts));
+    }
+
+    #[test]
+    fn clients_and_anonymous_hold_no_staff_permission() {
+        let client = Caller::Client(ClientCaller {
+            user_id: UserId::new(),
+            contact_id: ContactId::new(),
+            account_id: AccountId::new(),
+        });
+        assert!(matches!(
+            client.staff(Permission::ReadAccounts),
+            Err(ServiceError::Forbidden)
+        ));
+        assert!(matches!(
+            Caller::Anonymous.staff(Permission::ReadAccounts),
+            Err(ServiceError::Unauthenticated)
+        ));
+    }
+}

@@ -1,0 +1,13 @@
+//! The domain: plain Rust per capability, knowing nothing of HTTP or HTML.
+//! Server functions (`crate::api`), REST handlers and jobs are thin adapters over it.
+
+pub mod accounts;
+pub mod auth;
+pub mod contacts;
+pub mod email;
+pub mod error;
+pub mod state;
+pub mod users;
+
+pub use error::ServiceError;
+pub use state::{AppState, Settings};

@@ -1,0 +1,36 @@
+use super::email::Mailer;
+use sqlx::PgPool;
+
+/// Settings the domain needs at run time (the server's config builds them).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base URL used in links sent by mail, e.g. `https://crm.example.com`.
+    pub public_url: String,
+    pub mail_from: String,
+    /// Failed logins per address within `login_window_minutes` before refusing.
+    pub login_max_failures: i64,
+    pub login_window_minutes: i64,
+    pub reset_token_hours: i64,
+    pub invitation_token_hours: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_url: "http://127.0.0.1:3000".into(),
+            mail_from: "Steward <steward@localhost>".into(),
+            login_max_failures: 5,
+            login_window_minutes: 15,
+            reset_token_hours: 2,
+            invitation_token_hours: 72,
+        }
+    }
+}
+
+/// One pool, one mailer, one set of settings: shared by server functions, REST and workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub mailer: Mailer,
+    pub settings: Settings,
+}

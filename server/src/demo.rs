@@ -1,0 +1,376 @@
+//! Realistic demo data with a size knob: staff of every role, accounts with
+//! locations, about five contacts per account, and one client with portal access.
+//! Inserted in bulk (UNNEST) so that benchmark sizes load in seconds.
+
+use crate::config::Config;
+use crate::startup;
+use app::server::auth::passwords;
+use fake::faker::address::en::{CityName, CountryName};
+use fake::faker::company::en::{CompanyName, Industry};
+use fake::faker::job::en::Title as JobTitle;
+use fake::faker::name::en::{FirstName, LastName};
+use fake::Fake;
+use rand::Rng;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const DEMO_PASSWORD: &str = "steward-demo";
+
+pub const STAFF: [(&str, &str, &str); 5] = [
+    ("admin@steward.test", "Alex Admin", "admin"),
+    (
+        "support.manager@steward.test",
+        "Sam Support-Manager",
+        "support_manager",
+    ),
+    ("agent@steward.test", "Ada Agent", "support_agent"),
+    (
+        "sales.manager@steward.test",
+        "Morgan Sales-Manager",
+        "sales_manager",
+    ),
+    ("sales.rep@steward.test", "Riley Sales-Rep", "sales_rep"),
+];
+pub const CLIENT_EMAIL: &str = "client@acme.example";
+
+pub async fn run(config: &Config, accounts: usize, if_empty: bool) -> Result<(), String> {
+    let pool = startup::connect(config).await.map_err(|e| e.to_string())?;
+    startup::migrate(&pool).await.map_err(|e| e.to_string())?;
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if if_empty && users > 0 {
+        println!("Demo data already loaded.");
+    } else {
+        let started = std::time::Instant::now();
+        let (a, c) = load(&pool, accounts).await.map_err(|e| e.to_string())?;
+        println!(
+            "Loaded {a} accounts and {c} contacts in {:.1}s.",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    print_logins();
+    Ok(())
+}
+
+pub fn print_logins() {
+    println!("\nDemo logins (password for all: {DEMO_PASSWORD}):");
+    for (email, _, role) in STAFF {
+        println!("  {role:<16} {email}");
+    }
+    println!(
+        "  {:<16} {CLIENT_EMAIL}  (client portal, Acme Corporation)",
+        "client"
+    );
+}
+
+/// Loads `accounts` top-level accounts plus locations and contacts. Returns (accounts, contacts).
+pub async fn load(pool: &PgPool, accounts: usize) -> Result<(usize, usize), sqlx::Error> {
+    let hash = passwords::hash_blocking(DEMO_PASSWORD)
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let mut tx = pool.begin().await?;
+    let mut staff_ids = Vec::new();
+    for (email, name, role) in STAFF {
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO app_user (id, email, display_name, password_hash, kind, role)
+             VALUES ($1, $2, $3, $4, 'staff', $5)
+             ON CONFLICT (lower(email)) DO UPDATE SET display_name = EXCLUDED.display_name
+             RETURNING id",
+        )
+        .bind(Uuid::new_v4())
+        .bind(email)
+        .bind(name)
+        .bind(&hash)
+        .bind(role)
+        .fetch_one(&mut *tx)
+        .await?;
+        staff_ids.push(id);
+    }
+    let owners: Vec<Uuid> = vec![staff_ids[3], staff_ids[4], staff_ids[1]];
+
+    let mut rng = rand::thread_rng();
+    let mut acc = AccountRows::default();
+    let mut con = ContactRows::default();
+    let run = &Uuid::new_v4().simple().to_string()[..6];
+
+    // The client's company, always present so the demo login has something to see.
+    let acme = Uuid::new_v4();
+    acc.push(
+        acme,
+        "Acme Corporation".into(),
+        "customer",
+        None,
+        Some(format!("ERP-ACME-{run}")),
+        Some(owners[0]),
+        "Manufacturing",
+        "Paris",
+        "France",
+    );
+    acc.push(
+        Uuid::new_v4(),
+        "Acme Corporation – Lyon".into(),
+        "customer",
+        Some(acme),
+        None,
+        Some(owners[0]),
+        "Manufacturing",
+        "Lyon",
+        "France",
+    );
+    let casey = Uuid::new_v4();
+    con.push(
+        casey,
+        acme,
+        "Casey".into(),
+        "Client".into(),
+        "Operations Director".into(),
+        CLIENT_EMAIL.into(),
+    );
+
+    for i in 0..accounts {
+        let id = Uuid::new_v4();
+        let kind = match rng.gen_range(0..100) {
+            0..=54 => "customer",
+            55..=89 => "prospect",
+            90..=95 => "vendor",
+            _ => "competitor",
+        };
+        let name: String = format!("{} {}", CompanyName().fake::<String>(), i + 1);
+        let industry: String = Industry().fake();
+        let city: String = CityName().fake();
+        let country: String = CountryName().fake();
+        let owner = owners[i % owners.len()];
+        let accounting = (kind == "customer").then(|| format!("ERP-{run}-{:06}", i + 1));
+        acc.push(
+            id,
+            name.clone(),
+            kind,
+            None,
+            accounting,
+            Some(owner),
+            &industry,
+            &city,
+            &country,
+        );
+        if rng.gen_ratio(3, 10) {
+            for l in 0..rng.gen_range(1..=3) {
+                let city: String = CityName().fake();
+                acc.push(
+                    Uuid::new_v4(),
+                    format!("{name} – {city}"),
+                    kind,
+                    Some(id),
+                    None,
+                    Some(owner),
+                    &industry,
+                    &city,
+                    &country,
+                );
+                let _ = l;
+            }
+        }
+        for n in 0..5 {
+            let first: String = FirstName().fake();
+            let last: String = LastName().fake();
+            let title: String = JobTitle().fake();
+            let email = format!(
+                "{}.{}.{}{}@example.com",
+                first
+                    .to_lowercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), ""),
+                last.to_lowercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), ""),
+                run,
+                i * 5 + n
+            );
+            con.push(Uuid::new_v4(), id, first, last, title, email);
+        }
+    }
+
+    for chunk in acc.chunks(2000) {
+        sqlx::query(
+            "INSERT INTO account (id, name, account_type, status, parent_id, accounting_id, owner_id, industry, city, country, created_at)
+             SELECT id, name, t, 'active', parent, acct, owner, ind, city, country,
+                    now() - (random() * interval '700 days')
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[])
+                  AS x(id, name, t, parent, acct, owner, ind, city, country)",
+        )
+        .bind(&chunk.0)
+        .bind(&chunk.1)
+        .bind(&chunk.2)
+        .bind(&chunk.3)
+        .bind(&chunk.4)
+        .bind(&chunk.5)
+        .bind(&chunk.6)
+        .bind(&chunk.7)
+        .bind(&chunk.8)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for chunk in con.chunks(5000) {
+        sqlx::query(
+            "INSERT INTO contact (id, account_id, first_name, last_name, title, status, phones)
+             SELECT id, acc, f, l, t, 'active', ARRAY['+33 1 ' || (10000000 + (random() * 89999999)::int)::text]
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) AS x(id, acc, f, l, t)",
+        )
+        .bind(&chunk.0)
+        .bind(&chunk.1)
+        .bind(&chunk.2)
+        .bind(&chunk.3)
+        .bind(&chunk.4)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO contact_email (contact_id, position, email)
+             SELECT id, 0, e FROM unnest($1::uuid[], $2::text[]) AS x(id, e)",
+        )
+        .bind(&chunk.0)
+        .bind(&chunk.5)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO app_user (id, email, display_name, password_hash, kind, contact_id)
+         VALUES ($1, $2, 'Casey Client', $3, 'client', $4)
+         ON CONFLICT (lower(email)) DO NOTHING",
+    )
+    .bind(Uuid::new_v4())
+    .bind(CLIENT_EMAIL)
+    .bind(&hash)
+    .bind(casey)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    sqlx::query("ANALYZE account; ANALYZE contact; ANALYZE contact_email")
+        .execute(pool)
+        .await?;
+    Ok((acc.0.len(), con.0.len()))
+}
+
+#[derive(Default)]
+struct AccountRows(
+    Vec<Uuid>,
+    Vec<String>,
+    Vec<String>,
+    Vec<Option<Uuid>>,
+    Vec<Option<String>>,
+    Vec<Option<Uuid>>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
+type AccountChunk<'a> = (
+    &'a [Uuid],
+    &'a [String],
+    &'a [String],
+    &'a [Option<Uuid>],
+    &'a [Option<String>],
+    &'a [Option<Uuid>],
+    &'a [String],
+    &'a [String],
+    &'a [String],
+);
+
+impl AccountRows {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        id: Uuid,
+        name: String,
+        kind: &str,
+        parent: Option<Uuid>,
+        acct: Option<String>,
+        owner: Option<Uuid>,
+        ind: &str,
+        city: &str,
+        country: &str,
+    ) {
+        self.0.push(id);
+        self.1.push(name);
+        self.2.push(kind.into());
+        self.3.push(parent);
+        self.4.push(acct);
+        self.5.push(owner);
+        self.6.push(ind.into());
+        self.7.push(city.into());
+        self.8.push(country.into());
+    }
+
+    /// Parents always precede their locations, so chunks insert in order.
+    fn chunks(&self, n: usize) -> Vec<AccountChunk<'_>> {
+        (0..self.0.len())
+            .step_by(n)
+            .map(|s| {
+                let e = (s + n).min(self.0.len());
+                (
+                    &self.0[s..e],
+                    &self.1[s..e],
+                    &self.2[s..e],
+                    &self.3[s..e],
+                    &self.4[s..e],
+                    &self.5[s..e],
+                    &self.6[s..e],
+                    &self.7[s..e],
+                    &self.8[s..e],
+                )
+            })
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct ContactRows(
+    Vec<Uuid>,
+    Vec<Uuid>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
+type ContactChunk<'a> = (
+    &'a [Uuid],
+    &'a [Uuid],
+    &'a [String],
+    &'a [String],
+    &'a [String],
+    &'a [String],
+);
+
+impl ContactRows {
+    fn push(
+        &mut self,
+        id: Uuid,
+        account: Uuid,
+        first: String,
+        last: String,
+        title: String,
+        email: String,
+    ) {
+        self.0.push(id);
+        self.1.push(account);
+        self.2.push(first);
+        self.3.push(last);
+        self.4.push(title);
+        self.5.push(email);
+    }
+
+    fn chunks(&self, n: usize) -> Vec<ContactChunk<'_>> {
+        (0..self.0.len())
+            .step_by(n)
+            .map(|s| {
+                let e = (s + n).min(self.0.len());
+                (
+                    &self.0[s..e],
+                    &self.1[s..e],
+                    &self.2[s..e],
+                    &self.3[s..e],
+                    &self.4[s..e],
+                    &self.5[s..e],
+                )
+            })
+            .collect()
+    }
+}

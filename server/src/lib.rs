@@ -1,0 +1,11 @@
+//! Steward's server: configuration, the HTTP composition root, the REST API,
+//! background work and demo data. The domain itself lives in `app::server`.
+
+pub mod config;
+pub mod demo;
+pub mod health;
+pub mod middleware;
+pub mod rest;
+pub mod startup;
+pub mod telemetry;
+pub mod worker;

@@ -1,0 +1,78 @@
+//! `steward`: serve the app, apply migrations, or load demo data.
+
+use clap::{Parser, Subcommand};
+use server::config::Config;
+use server::{demo, startup, telemetry};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "steward", about = "Steward, the client-lifecycle CRM")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app, the REST API and the background worker (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load realistic demo data and print the demo logins.
+    DemoData {
+        /// How many top-level accounts to create (locations and ~5 contacts each come on top).
+        #[arg(long, default_value_t = 50)]
+        accounts: usize,
+        /// Do nothing (but print the logins) when the database already has users.
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(config.json_logs);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&config).await,
+        Command::Migrate => migrate(&config).await,
+        Command::DemoData { accounts, if_empty } => demo::run(&config, accounts, if_empty).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: &Config) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let app = startup::Application::build(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = app.port();
+    tracing::info!(
+        port,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "ready"
+    );
+    println!("Steward is running at http://{}:{port}", config.addr.ip());
+    app.run(None).await.map_err(|e| e.to_string())
+}
+
+async fn migrate(config: &Config) -> Result<(), String> {
+    let pool = startup::connect(config).await.map_err(|e| e.to_string())?;
+    startup::migrate(&pool).await.map_err(|e| e.to_string())?;
+    println!("migrations applied");
+    Ok(())
+}

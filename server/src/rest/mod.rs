@@ -1,0 +1,110 @@
+//! The public REST API v1: thin handlers over the same domain functions as the UI.
+//! Authentication by API key (`Authorization: Bearer stw_…`), errors as problem+json,
+//! the OpenAPI document generated from these handlers.
+
+pub mod accounts;
+pub mod contacts;
+pub mod problem;
+
+use app::server::AppState;
+use axum::extract::FromRequest;
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use problem::Problem;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use uuid::Uuid;
+
+/// JSON body whose rejections become problem+json.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(Problem))]
+pub struct ApiJson<T>(pub T);
+
+/// Query string whose rejections become problem+json.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Problem))]
+pub struct ApiQuery<T>(pub T);
+
+/// Opaque keyset cursor: the creation time and id of the last row seen.
+pub fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.to_rfc3339()))
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), Problem> {
+    let bad = || {
+        Problem::new(axum::http::StatusCode::BAD_REQUEST, "Invalid cursor")
+            .detail("Pass back the `next_cursor` of a previous page unchanged.")
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (at, id) = text.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at)
+        .map_err(|_| bad())?
+        .with_timezone(&Utc);
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok((at, id))
+}
+
+/// Parses an id from the path; anything malformed is simply not found.
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
+    raw.parse()
+        .map_err(|_| Problem::new(axum::http::StatusCode::NOT_FOUND, "Not found"))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Steward REST API", version = "1", description = "Accounts and contacts. Authenticate with an API key: `Authorization: Bearer stw_…`."),
+    paths(
+        accounts::list, accounts::get_one, accounts::create, accounts::update, accounts::delete,
+        contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::delete,
+    ),
+    components(schemas(
+        Problem, app::error::FieldError, app::types::Account, app::types::AccountInput, app::types::AccountType,
+        app::types::RecordStatus, app::types::Contact, app::types::ContactInput, app::types::PortalAccess,
+        accounts::AccountList, contacts::ContactList,
+    )),
+    modifiers(&BearerAuth),
+    security(("api_key" = [])),
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route(
+            "/accounts/{id}",
+            get(accounts::get_one)
+                .patch(accounts::update)
+                .delete(accounts::delete),
+        )
+        .route("/contacts", get(contacts::list).post(contacts::create))
+        .route(
+            "/contacts/{id}",
+            get(contacts::get_one)
+                .patch(contacts::update)
+                .delete(contacts::delete),
+        )
+        .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "No such endpoint") })
+        .with_state(state)
+}

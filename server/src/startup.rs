@@ -1,0 +1,248 @@
+//! The composition root: pool, migrations, sessions, router, worker, graceful shutdown.
+
+use crate::config::Config;
+use crate::{health, middleware, rest, worker};
+use app::app::{shell, App};
+use app::server::email::Mailer;
+use app::server::{AppState, Settings};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot connect to the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
+    Ok(PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&config.database_url)
+        .await?)
+}
+
+/// Applies pending migrations (ours and the session store's).
+pub async fn migrate(pool: &PgPool) -> Result<(), StartupError> {
+    MIGRATOR.run(pool).await?;
+    PostgresStore::new(pool.clone())
+        .migrate()
+        .await
+        .map_err(StartupError::Database)?;
+    Ok(())
+}
+
+pub fn state(config: &Config, db: PgPool) -> Result<AppState, StartupError> {
+    Ok(AppState {
+        db,
+        mailer: Mailer::from_url(config.smtp_url.as_deref()).map_err(StartupError::Other)?,
+        settings: Settings {
+            public_url: config.public_url.clone(),
+            mail_from: config.mail_from.clone(),
+            ..Settings::default()
+        },
+    })
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    run_worker: bool,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let pool = connect(config).await?;
+        migrate(&pool).await?;
+        let state = state(config, pool)?;
+        let listener =
+            TcpListener::bind(config.addr)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.addr,
+                    source,
+                })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartupError::Other(e.to_string()))?;
+        let router = router(config, state.clone(), addr);
+        Ok(Application {
+            listener,
+            router,
+            state,
+            run_worker: config.run_worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` flips to true (or SIGINT/SIGTERM when `None`), then drains.
+    pub async fn run(self, shutdown: Option<watch::Receiver<bool>>) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = self
+            .run_worker
+            .then(|| tokio::spawn(worker::run(self.state.clone(), stop_rx.clone())));
+        let session_cleanup = tokio::spawn(
+            PostgresStore::new(self.state.db.clone())
+                .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
+        );
+        let signal = async move {
+            match shutdown {
+                Some(mut rx) => {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                }
+                None => shutdown_signal().await,
+            }
+            tracing::info!("shutting down");
+            let _ = stop_tx.send(true);
+        };
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
+            .await;
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        session_cleanup.abort();
+        served
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+pub fn leptos_options(config: &Config, addr: std::net::SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("steward")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+pub fn router(config: &Config, state: AppState, addr: std::net::SocketAddr) -> Router {
+    let options = leptos_options(config, addr);
+    let routes = generate_route_list(App);
+    let pkg_dir = config.site_root.join("pkg");
+
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .with_state(options.clone());
+
+    let server_fns = Router::new()
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
+        .with_state(state.clone());
+
+    let ops = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state.clone());
+
+    let session_layer = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name("steward_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+
+    Router::new()
+        .nest("/api/v1", rest::router(state.clone()))
+        .merge(server_fns)
+        .merge(pages)
+        .merge(ops)
+        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_caller))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(state, middleware::check_origin))
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn not_found() -> Response {
+    (axum::http::StatusCode::NOT_FOUND, "Not found").into_response()
+}

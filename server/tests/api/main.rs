@@ -1,0 +1,9 @@
+//! Black-box tests against a real app and a real database (one per test).
+
+mod accounts;
+mod auth;
+mod authorization;
+mod contacts;
+mod helpers;
+mod ops;
+mod rest;

@@ -1,0 +1,88 @@
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    let h = reqwest::get(format!("{}/healthz", app.base))
+        .await
+        .expect("healthz");
+    assert_eq!(h.status(), 200);
+    let r = reqwest::get(format!("{}/readyz", app.base))
+        .await
+        .expect("readyz");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.db.close().await;
+    let r = reqwest::get(format!("{}/readyz", app.base))
+        .await
+        .expect("readyz");
+    assert_eq!(r.status(), 503);
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server() {
+    let app = TestApp::spawn().await;
+    let login = reqwest::get(format!("{}/login", app.base))
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let html = login.text().await.expect("html");
+    assert!(html.contains("Sign in to Steward"));
+    assert!(
+        html.contains("/pkg/steward.js"),
+        "hydration script is linked"
+    );
+    let missing = reqwest::get(format!("{}/no/such/page", app.base))
+        .await
+        .expect("404");
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn the_console_sends_anonymous_visitors_to_sign_in() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .browser()
+        .get(format!("{}/console/accounts", app.base))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("console");
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/login")
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let app = TestApp::spawn().await;
+    let (api, _) = app.api_client(app::types::Role::Admin).await;
+    let big = format!("{{\"name\":\"{}\"}}", "x".repeat(100 * 1024));
+    let res = api
+        .post(format!("{}/api/v1/accounts", app.base))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413);
+}
+
+#[tokio::test]
+async fn a_malformed_server_function_call_is_a_bad_request() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .call::<app::api::accounts::GetAccountDetail>(
+            &app.browser(),
+            &[("id", "not-a-uuid".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+}
