@@ -1,1 +1,1 @@
-
+//! Browser journeys live in `tests/`; this crate has no code of its own.

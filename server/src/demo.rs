@@ -94,39 +94,46 @@ pub async fn load(pool: &PgPool, accounts: usize) -> Result<(usize, usize), sqlx
     let mut con = ContactRows::default();
     let run = &Uuid::new_v4().simple().to_string()[..6];
 
-    // The client's company, always present so the demo login has something to see.
-    let acme = Uuid::new_v4();
-    acc.push(
-        acme,
-        "Acme Corporation".into(),
-        "customer",
-        None,
-        Some(format!("ERP-ACME-{run}")),
-        Some(owners[0]),
-        "Manufacturing",
-        "Paris",
-        "France",
-    );
-    acc.push(
-        Uuid::new_v4(),
-        "Acme Corporation – Lyon".into(),
-        "customer",
-        Some(acme),
-        None,
-        Some(owners[0]),
-        "Manufacturing",
-        "Lyon",
-        "France",
-    );
+    // The client's company, present once so the demo login has something to see.
+    let acme_loaded: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM contact_email WHERE lower(email) = $1)")
+            .bind(CLIENT_EMAIL)
+            .fetch_one(&mut *tx)
+            .await?;
     let casey = Uuid::new_v4();
-    con.push(
-        casey,
-        acme,
-        "Casey".into(),
-        "Client".into(),
-        "Operations Director".into(),
-        CLIENT_EMAIL.into(),
-    );
+    if !acme_loaded {
+        let acme = Uuid::new_v4();
+        acc.push(
+            acme,
+            "Acme Corporation".into(),
+            "customer",
+            None,
+            Some(format!("ERP-ACME-{run}")),
+            Some(owners[0]),
+            "Manufacturing",
+            "Paris",
+            "France",
+        );
+        acc.push(
+            Uuid::new_v4(),
+            "Acme Corporation – Lyon".into(),
+            "customer",
+            Some(acme),
+            None,
+            Some(owners[0]),
+            "Manufacturing",
+            "Lyon",
+            "France",
+        );
+        con.push(
+            casey,
+            acme,
+            "Casey".into(),
+            "Client".into(),
+            "Operations Director".into(),
+            CLIENT_EMAIL.into(),
+        );
+    }
 
     for i in 0..accounts {
         let id = Uuid::new_v4();
@@ -230,19 +237,20 @@ pub async fn load(pool: &PgPool, accounts: usize) -> Result<(usize, usize), sqlx
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
-        "INSERT INTO app_user (id, email, display_name, password_hash, kind, contact_id)
-         VALUES ($1, $2, 'Casey Client', $3, 'client', $4)
-         ON CONFLICT (lower(email)) DO NOTHING",
-    )
-    .bind(Uuid::new_v4())
-    .bind(CLIENT_EMAIL)
-    .bind(&hash)
-    .bind(casey)
-    .execute(&mut *tx)
-    .await?;
+    if !acme_loaded {
+        sqlx::query(
+            "INSERT INTO app_user (id, email, display_name, password_hash, kind, contact_id)
+             VALUES ($1, $2, 'Casey Client', $3, 'client', $4)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(CLIENT_EMAIL)
+        .bind(&hash)
+        .bind(casey)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
-    sqlx::query("ANALYZE account; ANALYZE contact; ANALYZE contact_email")
+    sqlx::raw_sql("ANALYZE account; ANALYZE contact; ANALYZE contact_email")
         .execute(pool)
         .await?;
     Ok((acc.0.len(), con.0.len()))

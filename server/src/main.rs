@@ -27,6 +27,14 @@ enum Command {
         #[arg(long)]
         if_empty: bool,
     },
+    /// Create an API key for the REST API and print it (shown once).
+    ApiKey {
+        #[arg(long)]
+        name: String,
+        /// admin, support_manager, support_agent, sales_manager or sales_rep
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[tokio::main]
@@ -44,6 +52,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(&config).await,
         Command::Migrate => migrate(&config).await,
         Command::DemoData { accounts, if_empty } => demo::run(&config, accounts, if_empty).await,
+        Command::ApiKey { name, role } => api_key(&config, &name, &role).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -74,5 +83,23 @@ async fn migrate(config: &Config) -> Result<(), String> {
     let pool = startup::connect(config).await.map_err(|e| e.to_string())?;
     startup::migrate(&pool).await.map_err(|e| e.to_string())?;
     println!("migrations applied");
+    Ok(())
+}
+
+async fn api_key(config: &Config, name: &str, role: &str) -> Result<(), String> {
+    use app::server::auth::{api_keys, Caller, StaffCaller};
+    let role: app::types::Role = role.parse()?;
+    let pool = startup::connect(config).await.map_err(|e| e.to_string())?;
+    startup::migrate(&pool).await.map_err(|e| e.to_string())?;
+    // The operator at the console acts as an admin.
+    let operator = Caller::Staff(StaffCaller {
+        user_id: None,
+        api_key_id: None,
+        role: app::types::Role::Admin,
+    });
+    let key = api_keys::create(&pool, &operator, name, role)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{}", key.secret);
     Ok(())
 }

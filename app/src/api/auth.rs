@@ -32,7 +32,8 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     service::me(&state.db, &caller).await.map_err(fail)
 }
 
-#[server]
+/// A stable URL (`/api/login`): scripts and benchmarks sign in with it.
+#[server(endpoint = "/login")]
 pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     let (state, _) = context().await?;
     let me = service::authenticate(&state, &email, &password)

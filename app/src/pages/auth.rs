@@ -2,7 +2,7 @@
 
 use super::go_to;
 use crate::api::auth::{current_user, token_is_valid, Login, RequestPasswordReset, SetPassword};
-use crate::ui::{field_error, FormError, TextField};
+use crate::ui::{field_error, FormError, TextField, ThemeToggle};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -44,6 +44,7 @@ pub fn LoginPage() -> impl IntoView {
                 }
                 view! {
                     <main class="auth-page" id="main">
+                        <div class="auth-tools"><ThemeToggle/></div>
                         <div class="auth-card">
                             <h1>"Sign in to Steward"</h1>
                             <ActionForm action=login>
@@ -75,6 +76,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     view! {
         <Title text="Reset your password"/>
         <main class="auth-page" id="main">
+                        <div class="auth-tools"><ThemeToggle/></div>
             <div class="auth-card">
                 <h1>"Reset your password"</h1>
                 <Show
@@ -135,6 +137,7 @@ fn SetPasswordForm(invitation: bool) -> impl IntoView {
     view! {
         <Title text=title/>
         <main class="auth-page" id="main">
+                        <div class="auth-tools"><ThemeToggle/></div>
             <div class="auth-card">
                 <h1>{heading}</h1>
                 <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>

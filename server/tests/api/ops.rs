@@ -86,3 +86,33 @@ async fn a_malformed_server_function_call_is_a_bad_request() {
         .await;
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn demo_data_loads_every_role_a_client_and_about_five_contacts_per_account() {
+    let app = TestApp::spawn().await;
+    let (accounts, contacts) = server::demo::load(&app.db, 20).await.expect("load");
+    assert!(
+        accounts >= 22,
+        "20 accounts, Acme and its location, plus locations"
+    );
+    assert_eq!(contacts, 20 * 5 + 1);
+    let roles: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT role FROM app_user WHERE kind = 'staff' ORDER BY 1")
+            .fetch_all(&app.db)
+            .await
+            .expect("roles");
+    assert_eq!(roles.len(), 5);
+    // Every demo login signs in with the documented password.
+    let res = app
+        .call::<app::api::auth::Login>(
+            &app.browser(),
+            &[
+                ("email", server::demo::CLIENT_EMAIL.into()),
+                ("password", server::demo::DEMO_PASSWORD.into()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // Loading twice must not fail (unique emails per run).
+    server::demo::load(&app.db, 3).await.expect("second load");
+}

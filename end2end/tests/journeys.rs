@@ -1,0 +1,517 @@
+//! End-to-end journeys in headless Chromium against the real server binary,
+//! a fresh database per test and a real SMTP server catching mail.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use mailin_embedded::response::{Response, OK};
+use mailin_embedded::{Handler, Server};
+use serde_json::json;
+use sqlx::Connection;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const DEMO_PASSWORD: &str = "steward-demo";
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[derive(Clone, Default)]
+struct Inbox {
+    mails: Arc<Mutex<Vec<String>>>,
+    current: String,
+}
+
+impl Handler for Inbox {
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.push_str(&String::from_utf8_lossy(buf));
+        Ok(())
+    }
+    fn data_end(&mut self) -> Response {
+        if let Ok(mut m) = self.mails.lock() {
+            m.push(std::mem::take(&mut self.current));
+        }
+        OK
+    }
+}
+
+/// Kills child processes when a test ends, pass or fail.
+struct Processes(Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+struct Stack {
+    base: String,
+    browser: Client,
+    inbox: Arc<Mutex<Vec<String>>>,
+    _processes: Processes,
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    let (server, _) = base.rsplit_once('/').unwrap_or((base, ""));
+    format!("{server}/{name}")
+}
+
+async fn wait_for_http(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    while Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not come up");
+}
+
+/// Starts everything a journey needs: database, SMTP, the steward binary, chromedriver, Chromium.
+async fn stack() -> Stack {
+    let admin_url = env_or(
+        "DATABASE_URL",
+        "postgres://postgres@127.0.0.1:5434/postgres",
+    );
+    let name = format!("steward_e2e_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect DATABASE_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create db");
+    let db_url = with_database(&admin_url, &name);
+
+    let inbox = Inbox::default();
+    let mails = inbox.mails.clone();
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").expect("smtp");
+    let smtp_port = smtp.local_addr().expect("addr").port();
+    let mut server = Server::new(inbox);
+    server.with_name("e2e-smtp").with_tcp_listener(smtp);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+
+    let bin = env_or(
+        "STEWARD_BIN",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/debug/steward"),
+    );
+    let site = env_or(
+        "STEWARD_SITE_ROOT",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"),
+    );
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let envs = [
+        ("DATABASE_URL", db_url.clone()),
+        ("STEWARD_ADDR", format!("127.0.0.1:{port}")),
+        ("STEWARD_PUBLIC_URL", base.clone()),
+        ("STEWARD_SITE_ROOT", site),
+        ("STEWARD_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+        ("RUST_LOG", "warn".to_string()),
+    ];
+    let seeded = Command::new(&bin)
+        .args(["demo-data", "--accounts", "5"])
+        .envs(envs.clone())
+        .stdout(Stdio::null())
+        .status()
+        .expect("run demo-data");
+    assert!(seeded.success(), "demo data failed");
+    let mut processes = Processes(Vec::new());
+    processes.0.push(
+        Command::new(&bin)
+            .arg("serve")
+            .envs(envs)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start steward"),
+    );
+
+    let driver_port = free_port();
+    processes.0.push(
+        Command::new(env_or("CHROMEDRIVER", "/usr/bin/chromedriver"))
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    wait_for_http(&base).await;
+    wait_for_http(&format!("http://127.0.0.1:{driver_port}")).await;
+
+    let profile = std::env::temp_dir().join(format!(
+        "steward-chromium-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": env_or("CHROMIUM", "/usr/bin/chromium"),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("connect to chromedriver");
+    Stack {
+        base,
+        browser,
+        inbox: mails,
+        _processes: processes,
+    }
+}
+
+/// Polls `check` until it holds (the UI is asynchronous), failing after 15 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn text_of(b: &Client, css: &str) -> String {
+    match b.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn page_has(b: &Client, css: &str, needle: &str) -> bool {
+    text_of(b, css).await.contains(needle)
+}
+
+/// Waits until the page is hydrated: the theme button only reacts once the wasm runs.
+async fn wait_hydrated(b: &Client) {
+    eventually("hydration", || async {
+        let Ok(button) = b.find(Locator::Id("theme-toggle")).await else {
+            return false;
+        };
+        let _ = button.click().await;
+        let theme = b
+            .execute(
+                "return document.documentElement.getAttribute('data-theme')",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(String::from));
+        if theme.as_deref() == Some("dark") {
+            // Put it back so screenshots stay light.
+            let _ = button.click().await;
+            return true;
+        }
+        false
+    })
+    .await;
+}
+
+async fn fill(b: &Client, css: &str, value: &str) {
+    let field = b
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no field {css}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn sign_in(s: &Stack, email: &str, password: &str) {
+    let b = &s.browser;
+    b.goto(&format!("{}/login", s.base))
+        .await
+        .expect("goto login");
+    eventually("login form", || async {
+        b.find(Locator::Id("email")).await.is_ok()
+    })
+    .await;
+    fill(b, "#email", email).await;
+    fill(b, "#password", password).await;
+    b.find(Locator::Id("sign-in"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn path(b: &Client) -> String {
+    b.current_url()
+        .await
+        .map(|u| u.path().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_creates_an_account_and_a_contact_and_finds_them_by_search() {
+    let s = stack().await;
+    let b = &s.browser;
+    sign_in(&s, "admin@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(b).await == "/console" }).await;
+    wait_hydrated(b).await;
+
+    // An invalid website gets an inline field error and creates nothing.
+    b.goto(&format!("{}/console/accounts/new", s.base))
+        .await
+        .expect("goto");
+    wait_hydrated(b).await;
+    fill(b, "#form-name", "Wayne Enterprises").await;
+    fill(b, "#form-website", "ftp://wayne.example").await;
+    b.find(Locator::Id("save-account"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    eventually("website error", || {
+        page_has(b, "#form-website-error", "https://")
+    })
+    .await;
+    assert_eq!(path(b).await, "/console/accounts/new");
+
+    fill(b, "#form-website", "https://wayne.example").await;
+    fill(b, "#form-city", "Gotham").await;
+    b.find(Locator::Id("save-account"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    eventually("the new account's page", || {
+        page_has(b, "#account-name", "Wayne Enterprises")
+    })
+    .await;
+    let account_path = path(b).await;
+
+    b.find(Locator::Id("add-contact"))
+        .await
+        .expect("add contact")
+        .click()
+        .await
+        .expect("click");
+    eventually("the contact form", || async {
+        b.find(Locator::Id("form-first_name")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(b).await;
+    fill(b, "#form-first_name", "Lucius").await;
+    fill(b, "#form-last_name", "Fox").await;
+    fill(b, "#form-emails", "lucius.fox@wayne.example").await;
+    b.find(Locator::Id("save-contact"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    eventually("back on the account with the contact", || async {
+        path(b).await == account_path && page_has(b, "main", "Lucius Fox").await
+    })
+    .await;
+
+    b.goto(&format!("{}/console/accounts", s.base))
+        .await
+        .expect("goto");
+    wait_hydrated(b).await;
+    fill(b, "#account-search", "wayne").await;
+    b.find(Locator::Id("account-search-submit"))
+        .await
+        .expect("search")
+        .click()
+        .await
+        .expect("click");
+    eventually("the account in the results", || {
+        page_has(b, "#accounts-table", "Wayne Enterprises")
+    })
+    .await;
+    assert!(
+        !page_has(b, "#accounts-table", "Acme Corporation").await,
+        "search filters on the server"
+    );
+
+    b.goto(&format!("{}/console/contacts?q=lucius", s.base))
+        .await
+        .expect("goto");
+    eventually("the contact in the results", || {
+        page_has(b, "#contacts-table", "Lucius Fox")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invited_client_sets_a_password_sees_their_company_and_not_the_console() {
+    let s = stack().await;
+    let b = &s.browser;
+    sign_in(&s, "sales.rep@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(b).await == "/console" }).await;
+
+    // Add a colleague of the demo client at Acme, then invite them.
+    b.goto(&format!("{}/console/accounts?q=Acme%20Corporation", s.base))
+        .await
+        .expect("goto");
+    eventually("Acme in the list", || {
+        page_has(b, "#accounts-table", "Acme Corporation")
+    })
+    .await;
+    b.find(Locator::LinkText("Acme Corporation"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    eventually("Acme's page", || {
+        page_has(b, "#account-name", "Acme Corporation")
+    })
+    .await;
+    b.find(Locator::Id("add-contact"))
+        .await
+        .expect("add contact")
+        .click()
+        .await
+        .expect("click");
+    eventually("the contact form", || async {
+        b.find(Locator::Id("form-first_name")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(b).await;
+    fill(b, "#form-first_name", "Nina").await;
+    fill(b, "#form-last_name", "Newcomer").await;
+    fill(b, "#form-emails", "nina@acme.example").await;
+    b.find(Locator::Id("save-contact"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    eventually("Nina listed", || page_has(b, "main", "Nina Newcomer")).await;
+    wait_hydrated(b).await;
+    let invite = b
+        .find(Locator::XPath(
+            "//tr[td/a[text()='Nina Newcomer']]//button[contains(., 'Invite to portal')]",
+        ))
+        .await
+        .expect("invite button");
+    invite.click().await.expect("click");
+    eventually("invitation confirmed", || {
+        page_has(b, "main", "Invitation sent")
+    })
+    .await;
+
+    // The worker delivers the invitation by SMTP.
+    let mut link = String::new();
+    eventually("the invitation mail", || {
+        let mails = s.inbox.lock().map(|m| m.clone()).unwrap_or_default();
+        let found = mails
+            .iter()
+            .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
+            .find(|m| m.contains("nina@acme.example") && m.contains("/invitation?token="));
+        if let Some(m) = found {
+            let start = m.find("/invitation?token=").unwrap_or_default();
+            link = m[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/?=-_".contains(*c))
+                .collect();
+        }
+        let done = !link.is_empty();
+        async move { done }
+    })
+    .await;
+
+    b.delete_all_cookies()
+        .await
+        .expect("sign out by clearing cookies");
+    b.goto(&format!("{}{link}", s.base))
+        .await
+        .expect("open invitation");
+    eventually("the password form", || async {
+        b.find(Locator::Id("password")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(b).await;
+    fill(b, "#password", "nina's own passphrase").await;
+    fill(b, "#confirm", "nina's own passphrase").await;
+    b.find(Locator::Id("set-password"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    eventually("the portal", || async { path(b).await == "/portal" }).await;
+    eventually("her company", || {
+        page_has(b, "#company-name", "Acme Corporation")
+    })
+    .await;
+
+    b.goto(&format!("{}/console", s.base))
+        .await
+        .expect("goto console");
+    eventually("refused", || page_has(b, "main", "No access")).await;
+    assert!(
+        !page_has(b, "body", "Accounts").await,
+        "no console navigation for a client"
+    );
+
+    // The same link does not work twice.
+    b.delete_all_cookies().await.expect("clear");
+    b.goto(&format!("{}{link}", s.base)).await.expect("reopen");
+    eventually("expired", || {
+        page_has(b, "main", "expired or was already used")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_and_portal_fit_a_360_pixel_phone() {
+    let s = stack().await;
+    let b = &s.browser;
+    b.set_window_size(360, 740).await.expect("resize");
+    sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
+    eventually("the portal", || {
+        page_has(b, "#company-name", "Acme Corporation")
+    })
+    .await;
+    let overflow = b
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(overflow, json!(false), "no horizontal scrolling on a phone");
+    if let Ok(png) = b.screenshot().await {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join("portal-360.png"), png);
+    }
+}
