@@ -203,15 +203,15 @@ pub async fn load(pool: &PgPool, accounts: usize) -> Result<(usize, usize), sqlx
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[])
                   AS x(id, name, t, parent, acct, owner, ind, city, country)",
         )
-        .bind(&chunk.0)
-        .bind(&chunk.1)
-        .bind(&chunk.2)
-        .bind(&chunk.3)
-        .bind(&chunk.4)
-        .bind(&chunk.5)
-        .bind(&chunk.6)
-        .bind(&chunk.7)
-        .bind(&chunk.8)
+        .bind(chunk.0)
+        .bind(chunk.1)
+        .bind(chunk.2)
+        .bind(chunk.3)
+        .bind(chunk.4)
+        .bind(chunk.5)
+        .bind(chunk.6)
+        .bind(chunk.7)
+        .bind(chunk.8)
         .execute(&mut *tx)
         .await?;
     }
@@ -221,19 +221,19 @@ pub async fn load(pool: &PgPool, accounts: usize) -> Result<(usize, usize), sqlx
              SELECT id, acc, f, l, t, 'active', ARRAY['+33 1 ' || (10000000 + (random() * 89999999)::int)::text]
              FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) AS x(id, acc, f, l, t)",
         )
-        .bind(&chunk.0)
-        .bind(&chunk.1)
-        .bind(&chunk.2)
-        .bind(&chunk.3)
-        .bind(&chunk.4)
+        .bind(chunk.0)
+        .bind(chunk.1)
+        .bind(chunk.2)
+        .bind(chunk.3)
+        .bind(chunk.4)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO contact_email (contact_id, position, email)
              SELECT id, 0, e FROM unnest($1::uuid[], $2::text[]) AS x(id, e)",
         )
-        .bind(&chunk.0)
-        .bind(&chunk.5)
+        .bind(chunk.0)
+        .bind(chunk.5)
         .execute(&mut *tx)
         .await?;
     }

@@ -1,5 +1,5 @@
 use crate::error::AppError;
-use crate::types::{ApiKeyId, ApiKeySummary, NewApiKey, Role, UserId, UserSummary};
+use crate::types::{ApiKeyId, ApiKeySummary, NewApiKey, UserId, UserSummary};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -7,6 +7,7 @@ use {
     super::edge::{context, fail, invalid},
     crate::error::FieldError,
     crate::server::{auth::api_keys, users},
+    crate::types::Role,
 };
 
 #[cfg(feature = "ssr")]
