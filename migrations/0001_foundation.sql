@@ -29,6 +29,8 @@ CREATE UNIQUE INDEX account_accounting_id_key ON account (accounting_id) WHERE a
 CREATE INDEX account_parent_idx ON account (parent_id);
 CREATE INDEX account_owner_idx ON account (owner_id);
 CREATE INDEX account_name_trgm_idx ON account USING gin (name gin_trgm_ops);
+CREATE INDEX account_city_trgm_idx ON account USING gin (city gin_trgm_ops);
+CREATE INDEX account_accounting_id_trgm_idx ON account USING gin (accounting_id gin_trgm_ops);
 CREATE INDEX account_name_id_idx ON account (lower(name), id);
 CREATE INDEX account_created_idx ON account (created_at, id);
 CREATE TRIGGER account_updated_at BEFORE UPDATE ON account FOR EACH ROW EXECUTE FUNCTION set_updated_at();

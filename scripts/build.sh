@@ -3,7 +3,8 @@
 #   1. the browser bundle: frontend -> wasm32, wasm-bindgen, wasm-opt (release)
 #   2. the stylesheet into the site folder
 #   3. the server binary
-# Usage: scripts/build.sh [--release]
+# Usage: scripts/build.sh [--release] [--no-server]
+#   --no-server: only the browser bundle (the test run builds the server with its test features)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -11,7 +12,14 @@ root=$PWD
 target=${CARGO_TARGET_DIR:-$root/target}
 site=$root/target/site
 release=false
-[ "${1:-}" = "--release" ] && release=true
+server=true
+for arg in "$@"; do
+  case $arg in
+    --release) release=true ;;
+    --no-server) server=false ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 if $release; then
   echo "==> frontend (wasm, release)"
@@ -42,6 +50,7 @@ else
   rm -f "$site"/pkg/*.br
 fi
 
+$server || exit 0
 echo "==> server"
 if $release; then
   cargo build -p server --bin steward --release

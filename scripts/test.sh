@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 scripts/ensure-tools.sh
-scripts/build.sh
+# The server binary is built by `cargo test` below, with the same features as the tests: one compile.
+scripts/build.sh --no-server
 
 if [ -z "${DATABASE_URL:-}" ]; then
   export STEWARD_PG_DIR=$PWD/.data/pg-test STEWARD_PG_PORT=${STEWARD_TEST_PG_PORT:-5434}
@@ -23,10 +24,10 @@ target=${CARGO_TARGET_DIR:-$PWD/target}
 export STEWARD_BIN=$target/debug/steward STEWARD_SITE_ROOT=$PWD/target/site
 export CHROMEDRIVER=/usr/bin/chromedriver CHROMIUM=/usr/bin/chromium
 
-status=0
-echo "==> unit and integration tests"
-cargo test -p server -p app --features app/ssr || status=1
-echo "==> end-to-end tests (headless Chromium)"
-cargo test -p end2end -- --test-threads=2 || status=1
-if [ $status -eq 0 ]; then echo "==> all tests passed"; else echo "==> some tests FAILED"; fi
-exit $status
+echo "==> checking formatting"
+cargo fmt --all --check
+echo "==> unit, integration (PostgreSQL, SMTP) and end-to-end (Chromium) tests"
+# One invocation, so dependencies compile once with one feature set; test binaries run in turn
+# (app unit tests, server unit tests, server/tests/api, end2end/tests/journeys).
+cargo test --no-fail-fast -p app -p server -p end2end --features app/ssr -- --test-threads="${STEWARD_TEST_THREADS:-2}"
+echo "==> all tests passed"

@@ -267,6 +267,15 @@ async fn sign_in(s: &Stack, email: &str, password: &str) {
         .expect("click");
 }
 
+/// Saves a screenshot under end2end/screenshots/ for people to look at (not compared).
+async fn snap(b: &Client, name: &str) {
+    if let Ok(png) = b.screenshot().await {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+}
+
 async fn path(b: &Client) -> String {
     b.current_url()
         .await
@@ -313,6 +322,7 @@ async fn staff_creates_an_account_and_a_contact_and_finds_them_by_search() {
         page_has(b, "#account-name", "Wayne Enterprises")
     })
     .await;
+    snap(b, "console-account").await;
     let account_path = path(b).await;
 
     b.find(Locator::Id("add-contact"))
@@ -359,6 +369,7 @@ async fn staff_creates_an_account_and_a_contact_and_finds_them_by_search() {
         !page_has(b, "#accounts-table", "Acme Corporation").await,
         "search filters on the server"
     );
+    snap(b, "console-accounts-search").await;
 
     b.goto(&format!("{}/console/contacts?q=lucius", s.base))
         .await
@@ -509,9 +520,5 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         .await
         .expect("measure");
     assert_eq!(overflow, json!(false), "no horizontal scrolling on a phone");
-    if let Ok(png) = b.screenshot().await {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(dir.join("portal-360.png"), png);
-    }
+    snap(b, "portal-360").await;
 }

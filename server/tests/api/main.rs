@@ -7,3 +7,4 @@ mod contacts;
 mod helpers;
 mod ops;
 mod rest;
+mod users;

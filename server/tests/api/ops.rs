@@ -12,6 +12,18 @@ async fn health_and_readiness_answer() {
         .expect("readyz");
     assert_eq!(r.status(), 200);
     assert!(r.headers().contains_key("x-request-id"));
+    assert_eq!(
+        r.headers()
+            .get("x-frame-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("DENY")
+    );
+    assert_eq!(
+        r.headers()
+            .get("x-content-type-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("nosniff")
+    );
 }
 
 #[tokio::test]
@@ -115,4 +127,56 @@ async fn demo_data_loads_every_role_a_client_and_about_five_contacts_per_account
     assert_eq!(res.status(), 200);
     // Loading twice must not fail (unique emails per run).
     server::demo::load(&app.db, 3).await.expect("second load");
+}
+
+/// Every console page renders its content on the server, not a loading placeholder.
+#[tokio::test]
+async fn console_pages_render_their_content_on_the_server() {
+    let app = TestApp::spawn().await;
+    let (_, email) = app.staff_user(app::types::Role::Admin).await;
+    let browser = app.signed_in(&email).await;
+    let parent = app.account("Parent Holdings", None).await;
+    let (_, contact, _) = app.client_user(parent).await;
+    let pages = [
+        ("/console".to_string(), "Accounts"),
+        ("/console/accounts".to_string(), "Parent Holdings"),
+        ("/console/accounts/new".to_string(), "id=\"form-name\""),
+        (
+            format!("/console/accounts/new?parent={parent}"),
+            "Parent Holdings",
+        ),
+        (format!("/console/accounts/{parent}"), "Parent Holdings"),
+        (
+            format!("/console/accounts/{parent}/edit"),
+            "value=\"Parent Holdings\"",
+        ),
+        ("/console/contacts".to_string(), "Cli Ent"),
+        (
+            format!("/console/contacts/new?account={parent}"),
+            "Parent Holdings",
+        ),
+        (format!("/console/contacts/{contact}/edit"), "value=\"Cli\""),
+        ("/console/admin/users".to_string(), "Invite a staff member"),
+        ("/console/admin/api-keys".to_string(), "Create a key"),
+    ];
+    for (path, needle) in pages {
+        let res = browser
+            .get(format!("{}{path}", app.base))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.expect("html");
+        let main = html.split("<main").nth(1).unwrap_or_default();
+        assert!(
+            main.contains(needle),
+            "{path} should contain {needle}: {}",
+            &main[..main.len().min(600)]
+        );
+        assert!(
+            !main.contains("Loading…"),
+            "{path} rendered a loading placeholder"
+        );
+    }
 }

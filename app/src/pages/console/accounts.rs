@@ -4,9 +4,10 @@ use crate::api::accounts::{
     get_account_detail, list_accounts, owner_choices, CreateAccount, DeleteAccount, UpdateAccount,
 };
 use crate::api::contacts::InviteContact;
+use crate::types::Choice;
 use crate::types::{
     Account, AccountDetail, AccountFilter, AccountFormFields, AccountId, AccountSort, AccountType,
-    Contact, PortalAccess, RecordStatus, SortDir,
+    Contact, Me, PortalAccess, RecordStatus, Role, SortDir,
 };
 use crate::ui::{field_error, ErrorNotice, FormError, Pagination, SelectField, TextField};
 use leptos::prelude::*;
@@ -353,17 +354,37 @@ fn ContactRow(c: Contact, can_invite: bool) -> impl IntoView {
 #[component]
 pub fn AccountNewPage() -> impl IntoView {
     let query = use_query_map();
-    let parent = query.with_untracked(|q| q.get("parent"));
-    let fields = AccountFormFields {
-        parent_id: parent.clone().unwrap_or_default(),
-        ..Default::default()
-    };
-    // The parent's name is not known here; show its id until the search replaces it.
-    let selected_parent = parent.map(|p| (p.clone(), "Selected parent account".to_string()));
+    let parent: Option<AccountId> =
+        query.with_untracked(|q| q.get("parent").and_then(|p| p.parse().ok()));
+    let is_admin = use_context::<Me>().and_then(|m| m.role()) == Some(Role::Admin);
+    // A new location: show the parent's name, and carry over its type and owner.
+    let parent_detail = Resource::new(
+        move || parent,
+        |p| async move {
+            match p {
+                Some(id) => get_account_detail(id).await.ok(),
+                None => None,
+            }
+        },
+    );
+    let owners = Resource::new(|| (), |_| owner_choices());
     view! {
         <Title text="New account"/>
-        <div class="page-header"><h1>"New account"</h1></div>
-        <AccountForm fields selected_parent edit=None can_edit_accounting_id=true/>
+        <div class="page-header"><h1>{if parent.is_some() { "New location" } else { "New account" }}</h1></div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let parent = parent_detail.await;
+                let owners = owners.await.unwrap_or_default();
+                let mut fields = AccountFormFields::default();
+                let selected_parent = parent.as_ref().map(|d| {
+                    fields.parent_id = d.account.id.to_string();
+                    fields.account_type = d.account.account_type.as_str().to_string();
+                    fields.owner_id = d.account.owner_id.map(|o| o.to_string()).unwrap_or_default();
+                    (d.account.id.to_string(), d.account.name.clone())
+                });
+                view! { <AccountForm fields selected_parent edit=None can_edit_accounting_id=is_admin owners/> }
+            })}
+        </Suspense>
     }
 }
 
@@ -376,9 +397,11 @@ pub fn AccountEditPage() -> impl IntoView {
             None => Err(crate::error::AppError::NotFound),
         }
     });
+    let owners = Resource::new(|| (), |_| owner_choices());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let owners = owners.await.unwrap_or_default();
                 match detail.await {
                     Ok(d) => {
                         let fields = AccountFormFields::from_account(&d.account);
@@ -386,7 +409,7 @@ pub fn AccountEditPage() -> impl IntoView {
                         view! {
                             <Title text=format!("Edit {}", d.account.name)/>
                             <div class="page-header"><h1>{format!("Edit {}", d.account.name)}</h1></div>
-                            <AccountForm fields selected_parent edit=Some(d.account.id) can_edit_accounting_id=d.can_edit_accounting_id/>
+                            <AccountForm fields selected_parent edit=Some(d.account.id) can_edit_accounting_id=d.can_edit_accounting_id owners/>
                         }.into_any()
                     }
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -403,8 +426,8 @@ fn AccountForm(
     selected_parent: Option<(String, String)>,
     edit: Option<AccountId>,
     can_edit_accounting_id: bool,
+    owners: Vec<Choice>,
 ) -> impl IntoView {
-    let owners = Resource::new(|| (), |_| owner_choices());
     let f = fields;
     let body = move |value_err: Box<
         dyn Fn(&'static str) -> Signal<Option<String>> + Send + Sync,
@@ -423,16 +446,11 @@ fn AccountForm(
                 </div>
                 <AccountPicker label="Parent account (for a location)" name="form[parent_id]"
                     selected=selected_parent.clone() allow_none=true error=value_err("parent_id")/>
-                <Suspense fallback=|| ()>
-                    {move || {
-                        let owner_selected = owner_selected.clone();
-                        Suspend::new(async move {
-                            let mut options = vec![(String::new(), "(no owner)".to_string())];
-                            options.extend(owners.await.unwrap_or_default().into_iter().map(|c| (c.id, c.label)));
-                            view! { <SelectField label="Owner" name="form[owner_id]" options selected=owner_selected/> }
-                        })
-                    }}
-                </Suspense>
+                {
+                    let mut options = vec![(String::new(), "(no owner)".to_string())];
+                    options.extend(owners.iter().map(|c| (c.id.clone(), c.label.clone())));
+                    view! { <SelectField label="Owner" name="form[owner_id]" options selected=owner_selected error=value_err("owner_id")/> }
+                }
                 <TextField label="Accounting id" name="form[accounting_id]" value=f.accounting_id.clone()
                     readonly=!can_edit_accounting_id maxlength=50
                     hint=if can_edit_accounting_id { "The id in the ERP; unique." } else { "Only admins can change the accounting id." }

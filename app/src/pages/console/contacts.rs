@@ -1,8 +1,10 @@
 use super::pickers::AccountPicker;
 use super::with_query;
+use crate::api::accounts::get_account_detail;
 use crate::api::contacts::{
     get_contact, list_contacts, CreateContact, DeleteContact, UpdateContact,
 };
+use crate::types::AccountId;
 use crate::types::{
     Contact, ContactFilter, ContactFormFields, ContactId, ContactSort, RecordStatus, SortDir,
 };
@@ -120,16 +122,30 @@ fn contact_row(c: Contact) -> impl IntoView {
 #[component]
 pub fn ContactNewPage() -> impl IntoView {
     let query = use_query_map();
-    let account = query.with_untracked(|q| q.get("account"));
-    let fields = ContactFormFields {
-        account_id: account.clone().unwrap_or_default(),
-        ..Default::default()
-    };
-    let selected = account.map(|a| (a, "The account you came from".to_string()));
+    let account: Option<AccountId> =
+        query.with_untracked(|q| q.get("account").and_then(|a| a.parse().ok()));
+    let account_detail = Resource::new(
+        move || account,
+        |a| async move {
+            match a {
+                Some(id) => get_account_detail(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     view! {
         <Title text="New contact"/>
         <div class="page-header"><h1>"New contact"</h1></div>
-        <ContactForm fields selected edit=None/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let selected = account_detail.await.map(|d| (d.account.id.to_string(), d.account.name.clone()));
+                let fields = ContactFormFields {
+                    account_id: selected.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+                    ..Default::default()
+                };
+                view! { <ContactForm fields selected edit=None/> }
+            })}
+        </Suspense>
     }
 }
 

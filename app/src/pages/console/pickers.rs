@@ -21,6 +21,10 @@ pub fn AccountPicker(
     let (q, set_q) = signal(String::new());
     // Loaded in the browser only: the server renders the current choice, the search fills the rest.
     let choices = LocalResource::new(move || account_choices(q.get()));
+    // Read only once mounted in the browser: on the server the local resource never
+    // resolves, and reading it there would hold the page's Suspense open.
+    let mounted = RwSignal::new(false);
+    Effect::new(move || mounted.set(true));
     let current = selected.clone();
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
@@ -35,8 +39,10 @@ pub fn AccountPicker(
                 {current.clone().map(|(v, l)| view! { <option value=v selected=true>{l}</option> })}
                 {move || {
                     let current = current.clone();
-                    choices
+                    mounted
                         .get()
+                        .then(|| choices.get())
+                        .flatten()
                         .and_then(|r| r.ok())
                         .unwrap_or_default()
                         .into_iter()

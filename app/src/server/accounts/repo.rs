@@ -171,42 +171,38 @@ pub fn escape_like(q: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// One page for the console, with the total number of matches.
+/// One page for the console, with the total number of matches. Two queries: the page
+/// walks the sort index and stops after `per_page` rows; the count reads no joined columns.
 pub async fn list_page(
-    db: impl PgExecutor<'_>,
+    db: &sqlx::PgPool,
     filter: &AccountFilter,
     scope: Option<&[AccountId]>,
     page: u32,
     per_page: u32,
 ) -> Result<(Vec<Account>, i64), sqlx::Error> {
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT * FROM (SELECT count(*) OVER () AS total, q.* FROM ({SELECT}"
-    ));
+    let mut count = QueryBuilder::new("SELECT count(*) FROM account a");
+    push_filters(&mut count, filter, scope);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+
+    let mut qb = QueryBuilder::new(SELECT);
     push_filters(&mut qb, filter, scope);
     let dir = match filter.dir.unwrap_or_default() {
         SortDir::Asc => "ASC",
         SortDir::Desc => "DESC",
     };
     let order = match filter.sort.unwrap_or(AccountSort::Name) {
-        AccountSort::Name => format!("lower(name) {dir}, id {dir}"),
-        AccountSort::Type => format!("account_type {dir}, lower(name), id"),
-        AccountSort::City => format!("city {dir} NULLS LAST, lower(name), id"),
-        AccountSort::Created => format!("created_at {dir}, id {dir}"),
-        AccountSort::Updated => format!("updated_at {dir}, id {dir}"),
+        AccountSort::Name => format!("lower(a.name) {dir}, a.id {dir}"),
+        AccountSort::Type => format!("a.account_type {dir}, lower(a.name), a.id"),
+        AccountSort::City => format!("a.city {dir} NULLS LAST, lower(a.name), a.id"),
+        AccountSort::Created => format!("a.created_at {dir}, a.id {dir}"),
+        AccountSort::Updated => format!("a.updated_at {dir}, a.id {dir}"),
     };
-    qb.push(format!(") q) r ORDER BY {order} LIMIT "))
+    qb.push(format!(" ORDER BY {order} LIMIT "))
         .push_bind(i64::from(per_page))
         .push(" OFFSET ")
         .push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
-    let rows = qb.build().fetch_all(db).await?;
-    let mut total = 0;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        use sqlx::Row;
-        total = row.try_get("total")?;
-        items.push(Account::from(AccountRow::from_row(&row)?));
-    }
-    Ok((items, total))
+    let rows: Vec<AccountRow> = qb.build_query_as().fetch_all(db).await?;
+    Ok((rows.into_iter().map(Account::from).collect(), total))
 }
 
 /// Keyset page for the REST API, ordered by creation: stable under concurrent inserts.

@@ -111,39 +111,37 @@ fn push_filters(
     }
 }
 
+/// One page for the console and the total: see `accounts::repo::list_page`.
 pub async fn list_page(
-    db: impl PgExecutor<'_>,
+    db: &sqlx::PgPool,
     filter: &ContactFilter,
     scope: Option<&[AccountId]>,
     page: u32,
     per_page: u32,
 ) -> Result<(Vec<Contact>, i64), sqlx::Error> {
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT count(*) OVER () AS total, q.* FROM ({SELECT}"
-    ));
+    let mut count = QueryBuilder::new("SELECT count(*) FROM contact c");
+    push_filters(&mut count, filter, scope);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+
+    let mut qb = QueryBuilder::new(SELECT);
     push_filters(&mut qb, filter, scope);
     let dir = match filter.dir.unwrap_or_default() {
         SortDir::Asc => "ASC",
         SortDir::Desc => "DESC",
     };
     let order = match filter.sort.unwrap_or(ContactSort::Name) {
-        ContactSort::Name => format!("lower(last_name) {dir}, lower(first_name) {dir}, id {dir}"),
-        ContactSort::Account => format!("lower(account_name) {dir}, lower(last_name), id"),
-        ContactSort::Created => format!("created_at {dir}, id {dir}"),
+        ContactSort::Name => {
+            format!("lower(c.last_name) {dir}, lower(c.first_name) {dir}, c.id {dir}")
+        }
+        ContactSort::Account => format!("lower(a.name) {dir}, lower(c.last_name), c.id"),
+        ContactSort::Created => format!("c.created_at {dir}, c.id {dir}"),
     };
-    qb.push(format!(") q ORDER BY {order} LIMIT "))
+    qb.push(format!(" ORDER BY {order} LIMIT "))
         .push_bind(i64::from(per_page))
         .push(" OFFSET ")
         .push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
-    let rows = qb.build().fetch_all(db).await?;
-    let mut total = 0;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        use sqlx::Row;
-        total = row.try_get("total")?;
-        items.push(Contact::from(ContactRow::from_row(&row)?));
-    }
-    Ok((items, total))
+    let rows: Vec<ContactRow> = qb.build_query_as().fetch_all(db).await?;
+    Ok((rows.into_iter().map(Contact::from).collect(), total))
 }
 
 pub async fn list_after(
