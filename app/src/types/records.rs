@@ -43,6 +43,14 @@ text_enum!(
 );
 
 text_enum!(
+    /// What kind of site an account is (from the customer's account field list).
+    AccountSubtype {
+        Office => "office" / "Office",
+        KioskLocation => "kiosk_location" / "Kiosk location",
+    }
+);
+
+text_enum!(
     /// Whether the record is in use; health (active / at-risk) comes with its own module.
     RecordStatus {
         Active => "active" / "Active",
@@ -60,9 +68,12 @@ pub struct Account {
     pub id: AccountId,
     pub name: String,
     pub account_type: AccountType,
+    pub subtype: Option<AccountSubtype>,
     pub status: RecordStatus,
     pub parent_id: Option<AccountId>,
     pub parent_name: Option<String>,
+    /// Known number of locations (parent companies).
+    pub location_count: Option<i32>,
     pub accounting_id: Option<String>,
     pub owner_id: Option<UserId>,
     pub owner_name: Option<String>,
@@ -81,9 +92,13 @@ pub struct Account {
 pub struct AccountInput {
     pub name: String,
     pub account_type: Option<AccountType>,
+    #[serde(default)]
+    pub subtype: Option<AccountSubtype>,
     pub status: Option<RecordStatus>,
     #[serde(default)]
     pub parent_id: Option<AccountId>,
+    #[serde(default)]
+    pub location_count: Option<i32>,
     #[serde(default)]
     pub accounting_id: Option<String>,
     #[serde(default)]
@@ -105,8 +120,10 @@ impl From<&Account> for AccountInput {
         AccountInput {
             name: a.name.clone(),
             account_type: Some(a.account_type),
+            subtype: a.subtype,
             status: Some(a.status),
             parent_id: a.parent_id,
+            location_count: a.location_count,
             accounting_id: a.accounting_id.clone(),
             owner_id: a.owner_id,
             industry: a.industry.clone(),
@@ -124,8 +141,10 @@ impl From<&Account> for AccountInput {
 pub struct AccountFormFields {
     pub name: String,
     pub account_type: String,
+    pub subtype: String,
     pub status: String,
     pub parent_id: String,
+    pub location_count: String,
     pub accounting_id: String,
     pub owner_id: String,
     pub industry: String,
@@ -176,13 +195,33 @@ impl AccountFormFields {
                 None
             }
         };
+        let subtype = match AccountSubtype::parse(self.subtype.trim()) {
+            Some(s) => Some(s),
+            None if self.subtype.trim().is_empty() => None,
+            None => {
+                errors.push(FieldError::new("subtype", "is not a valid subtype"));
+                None
+            }
+        };
+        let location_count = match self.location_count.trim() {
+            "" => None,
+            n => match n.parse::<i32>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    errors.push(FieldError::new("location_count", "must be a whole number"));
+                    None
+                }
+            },
+        };
         let parent_id = parse_id("parent_id", &self.parent_id, &mut errors);
         let owner_id = parse_id("owner_id", &self.owner_id, &mut errors);
         let input = AccountInput {
             name: self.name.clone(),
             account_type,
+            subtype,
             status,
             parent_id,
+            location_count,
             accounting_id: opt(&self.accounting_id),
             owner_id,
             industry: opt(&self.industry),
@@ -203,8 +242,13 @@ impl AccountFormFields {
         AccountFormFields {
             name: a.name.clone(),
             account_type: a.account_type.as_str().into(),
+            subtype: a
+                .subtype
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             status: a.status.as_str().into(),
             parent_id: a.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            location_count: a.location_count.map(|n| n.to_string()).unwrap_or_default(),
             accounting_id: s(&a.accounting_id),
             owner_id: a.owner_id.map(|p| p.to_string()).unwrap_or_default(),
             industry: s(&a.industry),
@@ -272,8 +316,13 @@ pub struct Contact {
     pub role: Option<String>,
     pub status: RecordStatus,
     pub linkedin_url: Option<String>,
+    /// Receives the company's holiday card.
+    pub holiday_card: bool,
     pub emails: Vec<String>,
     pub phones: Vec<String>,
+    /// The account's type and status, shown on the contact (customer requirement).
+    pub account_type: AccountType,
+    pub account_status: RecordStatus,
     /// Whether this contact has portal access, and whether it has been accepted.
     pub portal_access: PortalAccess,
     pub created_at: DateTime<Utc>,
@@ -311,6 +360,8 @@ pub struct ContactInput {
     #[serde(default)]
     pub linkedin_url: Option<String>,
     #[serde(default)]
+    pub holiday_card: bool,
+    #[serde(default)]
     pub emails: Vec<String>,
     #[serde(default)]
     pub phones: Vec<String>,
@@ -326,6 +377,7 @@ impl From<&Contact> for ContactInput {
             role: c.role.clone(),
             status: Some(c.status),
             linkedin_url: c.linkedin_url.clone(),
+            holiday_card: c.holiday_card,
             emails: c.emails.clone(),
             phones: c.phones.clone(),
         }
@@ -343,6 +395,8 @@ pub struct ContactFormFields {
     pub role: String,
     pub status: String,
     pub linkedin_url: String,
+    /// The checkbox: present (any value) when ticked.
+    pub holiday_card: Option<String>,
     pub emails: String,
     pub phones: String,
 }
@@ -375,6 +429,7 @@ impl ContactFormFields {
             role: opt(&self.role),
             status,
             linkedin_url: opt(&self.linkedin_url),
+            holiday_card: self.holiday_card.is_some(),
             emails: split_list(&self.emails),
             phones: split_list(&self.phones),
         };
@@ -395,6 +450,7 @@ impl ContactFormFields {
             role: s(&c.role),
             status: c.status.as_str().into(),
             linkedin_url: s(&c.linkedin_url),
+            holiday_card: c.holiday_card.then(|| "on".to_string()),
             emails: c.emails.join("\n"),
             phones: c.phones.join("\n"),
         }

@@ -125,6 +125,24 @@ pub fn SelectField(
     }
 }
 
+/// A labelled checkbox; the form carries `name` only when it is ticked.
+#[component]
+pub fn CheckboxField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(optional)] checked: bool,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let id = dom_id(name);
+    view! {
+        <div class="field checkbox">
+            <input id=id.clone() type="checkbox" name=name value="on" checked=checked/>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+        </div>
+    }
+}
+
 /// The banner for an error that belongs to no single field.
 #[component]
 pub fn FormError<T: 'static, S: ActionValue<T>>(
@@ -169,5 +187,23 @@ pub fn Pagination(base: String, page: u32, pages: u32, total: i64) -> impl IntoV
             <span>{format!("Page {page} of {pages} · {total} results")}</span>
             {(page < pages).then(|| view! { <a rel="next" href=link(page + 1)>"Next →"</a> })}
         </nav>
+    }
+}
+
+/// Asks before a destructive submit; cancelling stops the form. Without JavaScript the
+/// form submits directly (the server still checks permissions).
+pub fn confirm_submit(message: &'static str) -> impl Fn(leptos::ev::MouseEvent) + Clone + 'static {
+    move |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            let confirmed = web_sys::window()
+                .and_then(|w| w.confirm_with_message(message).ok())
+                .unwrap_or(true);
+            if !confirmed {
+                ev.prevent_default();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&ev, message);
     }
 }

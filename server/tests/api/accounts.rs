@@ -235,3 +235,22 @@ async fn like_wildcards_in_a_search_are_taken_literally() {
     .expect("search");
     assert_eq!(page.total, 1);
 }
+
+#[tokio::test]
+async fn an_account_keeps_its_subtype_and_number_of_locations() {
+    let app = TestApp::spawn().await;
+    let rep = TestApp::caller(Role::SalesRep);
+    let mut i = input("Kiosk Co");
+    i.subtype = Some(app::types::AccountSubtype::KioskLocation);
+    i.location_count = Some(12);
+    let a = accounts::create(&app.db, &rep, &i).await.expect("create");
+    let read = accounts::get(&app.db, &rep, a.id).await.expect("get");
+    assert_eq!(
+        read.subtype,
+        Some(app::types::AccountSubtype::KioskLocation)
+    );
+    assert_eq!(read.location_count, Some(12));
+    i.location_count = Some(-1);
+    let err = accounts::update(&app.db, &rep, a.id, &i).await.unwrap_err();
+    assert_eq!(field_names(err), vec!["location_count"]);
+}

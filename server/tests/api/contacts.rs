@@ -133,3 +133,23 @@ async fn a_client_edits_their_own_profile_but_not_their_account_or_addresses() {
     assert_eq!(saved.account_id, account);
     assert_eq!(saved.emails, vec![email]);
 }
+
+#[tokio::test]
+async fn a_contact_shows_its_accounts_type_and_status_and_keeps_the_holiday_card_flag() {
+    let app = TestApp::spawn().await;
+    let account = app.account("Navy", None).await;
+    let agent = TestApp::caller(Role::SupportAgent);
+    let mut i = input(account, "grace@navy.example");
+    i.holiday_card = true;
+    let c = contacts::create(&app.db, &agent, &i).await.expect("create");
+    assert!(c.holiday_card);
+    let read = contacts::get(&app.db, &agent, c.id).await.expect("get");
+    assert_eq!(read.account_type, app::types::AccountType::Customer);
+    assert_eq!(read.account_status, app::types::RecordStatus::Active);
+    let mut off = ContactInput::from(&read);
+    off.holiday_card = false;
+    let c2 = contacts::update(&app.db, &agent, c.id, &off)
+        .await
+        .expect("update");
+    assert!(!c2.holiday_card);
+}

@@ -6,10 +6,12 @@ use crate::api::accounts::{
 use crate::api::contacts::InviteContact;
 use crate::types::Choice;
 use crate::types::{
-    Account, AccountDetail, AccountFilter, AccountFormFields, AccountId, AccountSort, AccountType,
-    Contact, Me, PortalAccess, RecordStatus, Role, SortDir,
+    Account, AccountDetail, AccountFilter, AccountFormFields, AccountId, AccountSort,
+    AccountSubtype, AccountType, Contact, Me, PortalAccess, RecordStatus, Role, SortDir,
 };
-use crate::ui::{field_error, ErrorNotice, FormError, Pagination, SelectField, TextField};
+use crate::ui::{
+    confirm_submit, field_error, ErrorNotice, FormError, Pagination, SelectField, TextField,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -23,6 +25,16 @@ fn type_options(with_any: bool) -> Vec<(String, String)> {
     };
     v.extend(
         AccountType::ALL
+            .iter()
+            .map(|t| (t.as_str().to_string(), t.label().to_string())),
+    );
+    v
+}
+
+fn subtype_options() -> Vec<(String, String)> {
+    let mut v = vec![(String::new(), "(not set)".to_string())];
+    v.extend(
+        AccountSubtype::ALL
             .iter()
             .map(|t| (t.as_str().to_string(), t.label().to_string())),
     );
@@ -59,6 +71,7 @@ pub fn AccountsPage() -> impl IntoView {
             q: q.get("q"),
             account_type: q.get("type").and_then(|t| AccountType::parse(&t)),
             status: q.get("status").and_then(|s| RecordStatus::parse(&s)),
+            owner_id: q.get("owner").and_then(|o| o.parse().ok()),
             sort: q.get("sort").and_then(|s| AccountSort::parse(&s)),
             dir: q.get("dir").map(|d| {
                 if d == "desc" {
@@ -71,6 +84,7 @@ pub fn AccountsPage() -> impl IntoView {
             ..Default::default()
         })
     };
+    let owners = Resource::new(|| (), |_| owner_choices());
     let accounts = Resource::new(filter, list_accounts);
     view! {
         <Title text="Accounts"/>
@@ -97,6 +111,22 @@ pub fn AccountsPage() -> impl IntoView {
                         view! { <option value=v selected=sel>{l}</option> }
                     }).collect_view()}
                 </select>
+                <label class="visually-hidden" for="account-owner-filter">"Owner"</label>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let current = query.with_untracked(|q| q.get("owner").unwrap_or_default());
+                        let list = owners.await.unwrap_or_default();
+                        view! {
+                            <select id="account-owner-filter" name="owner">
+                                <option value="">"Any owner"</option>
+                                {list.into_iter().map(|c| {
+                                    let sel = c.id == current;
+                                    view! { <option value=c.id selected=sel>{c.label}</option> }
+                                }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Suspense>
                 <button class="button" type="submit" id="account-search-submit">"Search"</button>
             </div>
         </Form>
@@ -113,6 +143,7 @@ pub fn AccountsPage() -> impl IntoView {
                                 ("q", f.q.clone()),
                                 ("type", f.account_type.map(|t| t.as_str().to_string())),
                                 ("status", f.status.map(|s| s.as_str().to_string())),
+                                ("owner", f.owner_id.map(|o| o.to_string())),
                                 ("sort", sort.map(|s| s.as_str().to_string())),
                                 ("dir", dir.map(|d| if d == SortDir::Desc { "desc".to_string() } else { "asc".to_string() })),
                             ]
@@ -231,7 +262,8 @@ fn AccountView(detail: AccountDetail) -> impl IntoView {
                 {can_delete.then(|| view! {
                     <ActionForm action=delete>
                         <input type="hidden" name="id" value=id.to_string()/>
-                        <button class="button danger" type="submit">"Delete"</button>
+                        <button class="button danger" type="submit"
+                            on:click=confirm_submit("Delete this account? This cannot be undone.")>"Delete"</button>
                     </ActionForm>
                 })}
             </div>
@@ -240,6 +272,8 @@ fn AccountView(detail: AccountDetail) -> impl IntoView {
         <section class="section card" aria-labelledby="details-h">
             <h2 id="details-h">"Details"</h2>
             <dl class="details">
+                <dt>"Subtype"</dt><dd>{a.subtype.map(|s| s.label().to_string()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Number of locations"</dt><dd>{a.location_count.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Accounting id"</dt><dd>{dash(a.accounting_id)}</dd>
                 <dt>"Owner"</dt><dd>{dash(a.owner_name)}</dd>
                 <dt>"Industry"</dt><dd>{dash(a.industry)}</dd>
@@ -356,7 +390,9 @@ pub fn AccountNewPage() -> impl IntoView {
     let query = use_query_map();
     let parent: Option<AccountId> =
         query.with_untracked(|q| q.get("parent").and_then(|p| p.parse().ok()));
-    let is_admin = use_context::<Me>().and_then(|m| m.role()) == Some(Role::Admin);
+    let me = use_context::<Me>();
+    let is_admin = me.as_ref().and_then(|m| m.role()) == Some(Role::Admin);
+    let me_id = me.map(|m| m.user_id.to_string()).unwrap_or_default();
     // A new location: show the parent's name, and carry over its type and owner.
     let parent_detail = Resource::new(
         move || parent,
@@ -372,10 +408,15 @@ pub fn AccountNewPage() -> impl IntoView {
         <Title text="New account"/>
         <div class="page-header"><h1>{if parent.is_some() { "New location" } else { "New account" }}</h1></div>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let me_id = me_id.clone();
+                Suspend::new(async move {
                 let parent = parent_detail.await;
                 let owners = owners.await.unwrap_or_default();
-                let mut fields = AccountFormFields::default();
+                let mut fields = AccountFormFields {
+                    owner_id: me_id.clone(),
+                    ..Default::default()
+                };
                 let selected_parent = parent.as_ref().map(|d| {
                     fields.parent_id = d.account.id.to_string();
                     fields.account_type = d.account.account_type.as_str().to_string();
@@ -383,7 +424,7 @@ pub fn AccountNewPage() -> impl IntoView {
                     (d.account.id.to_string(), d.account.name.clone())
                 });
                 view! { <AccountForm fields selected_parent edit=None can_edit_accounting_id=is_admin owners/> }
-            })}
+            })}}
         </Suspense>
     }
 }
@@ -443,6 +484,12 @@ fn AccountForm(
                     <SelectField label="Status" name="form[status]" options=status_options(false)
                         selected=if f.status.is_empty() { "active".to_string() } else { f.status.clone() }
                         error=value_err("status")/>
+                </div>
+                <div class="field-row">
+                    <SelectField label="Subtype" name="form[subtype]" options=subtype_options()
+                        selected=f.subtype.clone() error=value_err("subtype")/>
+                    <TextField label="Number of locations" name="form[location_count]" kind="number"
+                        value=f.location_count.clone() maxlength=7 error=value_err("location_count")/>
                 </div>
                 <AccountPicker label="Parent account (for a location)" name="form[parent_id]"
                     selected=selected_parent.clone() allow_none=true error=value_err("parent_id")/>

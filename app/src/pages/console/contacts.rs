@@ -9,7 +9,8 @@ use crate::types::{
     Contact, ContactFilter, ContactFormFields, ContactId, ContactSort, RecordStatus, SortDir,
 };
 use crate::ui::{
-    field_error, ErrorNotice, FormError, Pagination, SelectField, TextArea, TextField,
+    confirm_submit, field_error, CheckboxField, ErrorNotice, FormError, Pagination, SelectField,
+    TextArea, TextField,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -169,6 +170,10 @@ pub fn ContactEditPage() -> impl IntoView {
                         view! {
                             <Title text=format!("Edit {}", c.full_name())/>
                             <div class="page-header"><h1>{format!("Edit {}", c.full_name())}</h1></div>
+                            <p class="muted" id="contact-account-summary">
+                                <a href=format!("/console/accounts/{}", c.account_id)>{c.account_name.clone()}</a>
+                                " · " {c.account_type.label()} " · " {c.account_status.label()}
+                            </p>
                             <ContactForm fields selected edit=Some(c.id)/>
                         }.into_any()
                     }
@@ -204,6 +209,8 @@ fn ContactForm(
                 <SelectField label="Status" name="form[status]"
                     options=RecordStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect()
                     selected=if f.status.is_empty() { "active".to_string() } else { f.status.clone() } error=err("status")/>
+                <CheckboxField label="Receives the holiday card" name="form[holiday_card]"
+                    checked=f.holiday_card.is_some()/>
                 <div class="form-actions">
                     <button class="button" type="submit" id="save-contact">"Save contact"</button>
                     <a href="/console/contacts">"Cancel"</a>
@@ -242,7 +249,8 @@ fn ContactForm(
                 <ActionForm action=delete>
                     <input type="hidden" name="id" value=id.to_string()/>
                     <FormError value=deleted/>
-                    <button class="button danger" type="submit">"Delete contact"</button>
+                    <button class="button danger" type="submit"
+                        on:click=confirm_submit("Delete this contact? Their portal access ends too.")>"Delete contact"</button>
                 </ActionForm>
             }
             .into_any()

@@ -2,8 +2,8 @@
 
 use super::rules::ValidAccount;
 use crate::types::{
-    Account, AccountFilter, AccountId, AccountRef, AccountSort, AccountType, RecordStatus, SortDir,
-    UserId,
+    Account, AccountFilter, AccountId, AccountRef, AccountSort, AccountSubtype, AccountType,
+    RecordStatus, SortDir, UserId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
@@ -13,9 +13,11 @@ pub struct AccountRow {
     id: AccountId,
     name: String,
     account_type: String,
+    subtype: Option<String>,
     status: String,
     parent_id: Option<AccountId>,
     parent_name: Option<String>,
+    location_count: Option<i32>,
     accounting_id: Option<String>,
     owner_id: Option<UserId>,
     owner_name: Option<String>,
@@ -35,9 +37,11 @@ impl From<AccountRow> for Account {
             name: r.name,
             // The CHECK constraints guarantee these parse; the fallbacks are never taken.
             account_type: AccountType::parse(&r.account_type).unwrap_or(AccountType::Prospect),
+            subtype: r.subtype.as_deref().and_then(AccountSubtype::parse),
             status: RecordStatus::parse(&r.status).unwrap_or(RecordStatus::Active),
             parent_id: r.parent_id,
             parent_name: r.parent_name,
+            location_count: r.location_count,
             accounting_id: r.accounting_id,
             owner_id: r.owner_id,
             owner_name: r.owner_name,
@@ -53,8 +57,8 @@ impl From<AccountRow> for Account {
 }
 
 const SELECT: &str =
-    "SELECT a.id, a.name, a.account_type, a.status, a.parent_id, p.name AS parent_name,
-        a.accounting_id, a.owner_id, u.display_name AS owner_name, a.industry, a.website, a.phone,
+    "SELECT a.id, a.name, a.account_type, a.subtype, a.status, a.parent_id, p.name AS parent_name,
+        a.location_count, a.accounting_id, a.owner_id, u.display_name AS owner_name, a.industry, a.website, a.phone,
         a.city, a.country, a.created_at, a.updated_at
      FROM account a
      LEFT JOIN account p ON p.id = a.parent_id
@@ -235,8 +239,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO account (id, name, account_type, status, parent_id, accounting_id, owner_id,
-            industry, website, phone, city, country)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            industry, website, phone, city, country, subtype, location_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(id)
     .bind(&a.name)
@@ -250,6 +254,8 @@ pub async fn insert(
     .bind(&a.phone)
     .bind(&a.city)
     .bind(&a.country)
+    .bind(a.subtype.map(AccountSubtype::as_str))
+    .bind(a.location_count)
     .execute(db)
     .await?;
     Ok(())
@@ -262,7 +268,8 @@ pub async fn update(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE account SET name = $2, account_type = $3, status = $4, parent_id = $5, accounting_id = $6,
-            owner_id = $7, industry = $8, website = $9, phone = $10, city = $11, country = $12
+            owner_id = $7, industry = $8, website = $9, phone = $10, city = $11, country = $12,
+            subtype = $13, location_count = $14
          WHERE id = $1",
     )
     .bind(id)
@@ -277,6 +284,8 @@ pub async fn update(
     .bind(&a.phone)
     .bind(&a.city)
     .bind(&a.country)
+    .bind(a.subtype.map(AccountSubtype::as_str))
+    .bind(a.location_count)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

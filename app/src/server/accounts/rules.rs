@@ -1,15 +1,19 @@
 //! Pure validation of account input.
 
 use crate::server::error::Checks;
-use crate::types::{AccountId, AccountInput, AccountType, RecordStatus, UserId, NAME_MAX};
+use crate::types::{
+    AccountId, AccountInput, AccountSubtype, AccountType, RecordStatus, UserId, NAME_MAX,
+};
 
 /// Account input after validation: trimmed, bounded, defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidAccount {
     pub name: String,
     pub account_type: AccountType,
+    pub subtype: Option<AccountSubtype>,
     pub status: RecordStatus,
     pub parent_id: Option<AccountId>,
+    pub location_count: Option<i32>,
     pub accounting_id: Option<String>,
     pub owner_id: Option<UserId>,
     pub industry: Option<String>,
@@ -35,12 +39,20 @@ pub fn validate(input: &AccountInput) -> Result<ValidAccount, crate::server::Ser
     let phone = c.optional("phone", &input.phone, 50);
     let city = c.optional("city", &input.city, 100);
     let country = c.optional("country", &input.country, 100);
+    if input
+        .location_count
+        .is_some_and(|n| !(0..=1_000_000).contains(&n))
+    {
+        c.add("location_count", "must be between 0 and 1,000,000");
+    }
     c.finish()?;
     Ok(ValidAccount {
         name,
         account_type: input.account_type.unwrap_or(AccountType::Prospect),
+        subtype: input.subtype,
         status: input.status.unwrap_or(RecordStatus::Active),
         parent_id: input.parent_id,
+        location_count: input.location_count,
         accounting_id,
         owner_id: input.owner_id,
         industry,

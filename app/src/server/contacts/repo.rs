@@ -2,7 +2,8 @@
 
 use super::rules::ValidContact;
 use crate::types::{
-    AccountId, Contact, ContactFilter, ContactId, ContactSort, PortalAccess, RecordStatus, SortDir,
+    AccountId, AccountType, Contact, ContactFilter, ContactId, ContactSort, PortalAccess,
+    RecordStatus, SortDir,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgExecutor, Postgres, QueryBuilder};
@@ -18,8 +19,11 @@ struct ContactRow {
     role: Option<String>,
     status: String,
     linkedin_url: Option<String>,
+    holiday_card: bool,
     emails: Vec<String>,
     phones: Vec<String>,
+    account_type: String,
+    account_status: String,
     portal_access: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -37,8 +41,11 @@ impl From<ContactRow> for Contact {
             role: r.role,
             status: RecordStatus::parse(&r.status).unwrap_or(RecordStatus::Active),
             linkedin_url: r.linkedin_url,
+            holiday_card: r.holiday_card,
             emails: r.emails,
             phones: r.phones,
+            account_type: AccountType::parse(&r.account_type).unwrap_or(AccountType::Prospect),
+            account_status: RecordStatus::parse(&r.account_status).unwrap_or(RecordStatus::Active),
             portal_access: match r.portal_access.as_str() {
                 "invited" => PortalAccess::Invited,
                 "active" => PortalAccess::Active,
@@ -52,7 +59,7 @@ impl From<ContactRow> for Contact {
 }
 
 const SELECT: &str = "SELECT c.id, c.account_id, a.name AS account_name, c.first_name, c.last_name, c.title,
-        c.role, c.status, c.linkedin_url,
+        c.role, c.status, c.linkedin_url, c.holiday_card, a.account_type, a.status AS account_status,
         coalesce((SELECT array_agg(e.email ORDER BY e.position) FROM contact_email e WHERE e.contact_id = c.id),
                  '{}') AS emails,
         c.phones,
@@ -196,8 +203,9 @@ pub async fn insert(
     c: &ValidContact,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO contact (id, account_id, first_name, last_name, title, role, status, linkedin_url, phones)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO contact (id, account_id, first_name, last_name, title, role, status, linkedin_url, phones,
+            holiday_card)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id)
     .bind(c.account_id)
@@ -208,6 +216,7 @@ pub async fn insert(
     .bind(c.status.as_str())
     .bind(&c.linkedin_url)
     .bind(&c.phones)
+    .bind(c.holiday_card)
     .execute(&mut *tx)
     .await?;
     replace_emails(tx, id, &c.emails).await
@@ -220,7 +229,7 @@ pub async fn update(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE contact SET account_id = $2, first_name = $3, last_name = $4, title = $5, role = $6,
-            status = $7, linkedin_url = $8, phones = $9
+            status = $7, linkedin_url = $8, phones = $9, holiday_card = $10
          WHERE id = $1",
     )
     .bind(id)
@@ -232,6 +241,7 @@ pub async fn update(
     .bind(c.status.as_str())
     .bind(&c.linkedin_url)
     .bind(&c.phones)
+    .bind(c.holiday_card)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {

@@ -13,6 +13,7 @@ pub struct ValidContact {
     pub role: Option<String>,
     pub status: RecordStatus,
     pub linkedin_url: Option<String>,
+    pub holiday_card: bool,
     pub emails: Vec<String>,
     pub phones: Vec<String>,
 }
@@ -116,6 +117,7 @@ pub fn validate(input: &ContactInput) -> Result<ValidContact, ServiceError> {
         role,
         status: input.status.unwrap_or(RecordStatus::Active),
         linkedin_url,
+        holiday_card: input.holiday_card,
         emails,
         phones,
     })
