@@ -65,7 +65,7 @@ impl Config {
             secure_cookies: parse("STEWARD_SECURE_COOKIES", false)?,
             db_max_connections: parse("STEWARD_DB_MAX_CONNECTIONS", 10)?,
             request_timeout_secs: parse("STEWARD_REQUEST_TIMEOUT_SECS", 30)?,
-            body_limit_bytes: parse("STEWARD_BODY_LIMIT_BYTES", 1024 * 1024)?,
+            body_limit_bytes: parse("STEWARD_BODY_LIMIT_BYTES", 32 * 1024 * 1024)?,
             run_worker: parse("STEWARD_WORKER", true)?,
             json_logs: var("STEWARD_LOG_FORMAT").is_some_and(|f| f == "json"),
         })

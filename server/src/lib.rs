@@ -3,7 +3,9 @@
 
 pub mod config;
 pub mod demo;
+pub mod files;
 pub mod health;
+pub mod live;
 pub mod middleware;
 pub mod rest;
 pub mod startup;

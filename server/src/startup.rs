@@ -1,15 +1,16 @@
 //! The composition root: pool, migrations, sessions, router, worker, graceful shutdown.
 
 use crate::config::Config;
-use crate::{health, middleware, rest, worker};
+use crate::{files, health, live, middleware, rest, worker};
 use app::app::{shell, App};
 use app::server::email::Mailer;
 use app::server::{AppState, Settings};
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
@@ -206,6 +207,16 @@ pub fn router(config: &Config, state: AppState, addr: std::net::SocketAddr) -> R
         )
         .with_state(state.clone());
 
+    let browser = Router::new()
+        .route("/live/tickets", get(live::tickets))
+        .route(
+            "/files/tickets/{id}",
+            post(files::upload).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
+        )
+        .route("/files/{id}", get(files::download))
+        .layer(axum::Extension(live::LiveHub::start(&state)))
+        .with_state(state.clone());
+
     let ops = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -221,6 +232,7 @@ pub fn router(config: &Config, state: AppState, addr: std::net::SocketAddr) -> R
     Router::new()
         .nest("/api/v1", rest::router(state.clone()))
         .merge(server_fns)
+        .merge(browser)
         .merge(pages)
         .merge(ops)
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())

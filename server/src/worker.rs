@@ -1,13 +1,29 @@
-//! Background work in the same binary: mail delivery from the outbox. Several
-//! instances can run it at once (rows are claimed with SKIP LOCKED).
+//! Background work in the same binary: mail delivery from the outbox and the SLA job.
+//! Several instances can run it at once (rows are claimed with SKIP LOCKED).
 
-use app::server::{email, AppState};
+use app::server::{email, tickets, AppState};
 use std::time::Duration;
 use tokio::sync::watch;
 
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("worker started");
+    let mut round: u64 = 0;
     loop {
+        // The SLA job every 30 seconds: due times are minutes apart, not seconds.
+        if round.is_multiple_of(15) {
+            match tickets::sweep::run_once(&state).await {
+                Ok(r) if r.escalated > 0 || r.state_changes > 0 => {
+                    tracing::info!(
+                        escalated = r.escalated,
+                        sla_changes = r.state_changes,
+                        "SLA job"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "SLA job failed"),
+            }
+        }
+        round += 1;
         match email::deliver_pending(&state, 50).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sent = n, "mail delivered"),

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod email;
 pub mod error;
 pub mod state;
+pub mod tickets;
 pub mod users;
 
 pub use error::ServiceError;

@@ -59,3 +59,7 @@ id_type!(AccountId);
 id_type!(ContactId);
 id_type!(UserId);
 id_type!(ApiKeyId);
+id_type!(TicketId);
+id_type!(TeamId);
+id_type!(MessageId);
+id_type!(AttachmentId);

@@ -1,13 +1,45 @@
 //! Wire types shared by the server and the browser. Nothing here knows about
 //! SQL or HTTP; row types with secrets stay in `server/`.
 
+/// A closed set of values stored as text, with a label for people.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal / $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 mod ids;
 mod people;
 mod records;
+mod tickets;
 
 pub use ids::*;
 pub use people::*;
 pub use records::*;
+pub use tickets::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -5,10 +5,12 @@
 pub mod accounts;
 pub mod contacts;
 pub mod problem;
+pub mod tickets;
 
 use app::server::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequest;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -69,15 +71,22 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Steward REST API", version = "1", description = "Accounts and contacts. Authenticate with an API key: `Authorization: Bearer stw_…`."),
+    info(title = "Steward REST API", version = "1", description = "Accounts, contacts and support tickets. Authenticate with an API key: `Authorization: Bearer stw_…`."),
     paths(
         accounts::list, accounts::get_one, accounts::create, accounts::update, accounts::delete,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::delete,
+        tickets::list, tickets::get_one, tickets::create, tickets::update, tickets::add_message,
+        tickets::add_attachment, tickets::download, tickets::inbound_email,
     ),
     components(schemas(
         Problem, app::error::FieldError, app::types::Account, app::types::AccountInput, app::types::AccountType,
         app::types::RecordStatus, app::types::Contact, app::types::ContactInput, app::types::PortalAccess,
         accounts::AccountList, contacts::ContactList,
+        app::types::Ticket, app::types::TicketSummary, app::types::TicketPage, app::types::NewTicket,
+        app::types::TicketChanges, app::types::TicketMessage, app::types::TicketEvent, app::types::AttachmentInfo,
+        app::types::TicketStatus, app::types::TicketPriority, app::types::TicketChannel, app::types::SlaState,
+        tickets::TicketDocument, tickets::NewMessage,
+        app::server::tickets::inbound::InboundResult, app::server::tickets::inbound::InboundOutcome,
     )),
     modifiers(&BearerAuth),
     security(("api_key" = [])),
@@ -87,6 +96,9 @@ pub struct ApiDoc;
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
+
+/// A 10 MB file plus the multipart envelope.
+pub const UPLOAD_LIMIT: usize = app::server::tickets::attachments::MAX_BYTES + 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -104,6 +116,23 @@ pub fn router(state: AppState) -> Router {
             get(contacts::get_one)
                 .patch(contacts::update)
                 .delete(contacts::delete),
+        )
+        .route("/tickets", get(tickets::list).post(tickets::create))
+        .route(
+            "/tickets/{id}",
+            get(tickets::get_one).patch(tickets::update),
+        )
+        .route("/tickets/{id}/messages", post(tickets::add_message))
+        .route(
+            "/tickets/{id}/attachments",
+            post(tickets::add_attachment).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/attachments/{id}", get(tickets::download))
+        .route(
+            "/inbound-email",
+            post(tickets::inbound_email).layer(DefaultBodyLimit::max(
+                app::server::tickets::inbound::MAX_RAW_BYTES,
+            )),
         )
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "No such endpoint") })
         .with_state(state)

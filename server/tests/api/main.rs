@@ -7,4 +7,6 @@ mod contacts;
 mod helpers;
 mod ops;
 mod rest;
+mod tickets;
+mod tickets_mail;
 mod users;

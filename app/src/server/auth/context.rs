@@ -41,6 +41,12 @@ pub enum Permission {
     InviteClients,
     ManageUsers,
     ManageApiKeys,
+    /// See every ticket (all staff: sales sees its accounts' support history).
+    ReadTickets,
+    /// Reply, add internal notes, change status, assign: the support roles.
+    WorkTickets,
+    /// Ticket types, teams, SLA policies, business hours, the inbound review queue.
+    ManageSupport,
 }
 
 /// The role matrix, in one place (documented in docs/ARCHITECTURE.md).
@@ -48,7 +54,9 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     use Role::*;
     match permission {
-        ReadAccounts | ReadContacts | WriteContacts => true,
+        ReadAccounts | ReadContacts | WriteContacts | ReadTickets => true,
+        WorkTickets => matches!(role, Admin | SupportManager | SupportAgent),
+        ManageSupport => matches!(role, Admin | SupportManager),
         WriteAccounts => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
         DeleteAccounts | DeleteContacts => matches!(role, Admin | SalesManager | SupportManager),
         InviteClients => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
@@ -118,6 +126,20 @@ mod tests {
         assert!(role_allows(Role::SupportAgent, Permission::ReadAccounts));
         assert!(!role_allows(Role::SupportAgent, Permission::WriteAccounts));
         assert!(!role_allows(Role::SupportAgent, Permission::DeleteAccounts));
+    }
+
+    #[test]
+    fn only_support_roles_work_tickets_and_sales_only_reads_them() {
+        for role in Role::ALL {
+            assert!(role_allows(role, Permission::ReadTickets));
+            let support = matches!(
+                role,
+                Role::Admin | Role::SupportManager | Role::SupportAgent
+            );
+            assert_eq!(role_allows(role, Permission::WorkTickets), support);
+        }
+        assert!(!role_allows(Role::SupportAgent, Permission::ManageSupport));
+        assert!(role_allows(Role::SupportManager, Permission::ManageSupport));
     }
 
     #[test]

@@ -45,14 +45,75 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// A ticket mail: it carries its own Message-ID (so that the client's reply can be
+/// threaded back through In-Reply-To) and, for a reply, the thread it continues.
+pub struct ThreadedMail<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub ticket_id: uuid::Uuid,
+    pub message_id: &'a str,
+    pub in_reply_to: Option<&'a str>,
+}
+
+pub async fn enqueue_threaded(
+    db: impl PgExecutor<'_>,
+    mail: &ThreadedMail<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO outbound_email (id, to_address, subject, body_text, ticket_id, message_id, in_reply_to)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.body)
+    .bind(mail.ticket_id)
+    .bind(mail.message_id)
+    .bind(mail.in_reply_to)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A new globally unique Message-ID (without angle brackets) in the sender's domain.
+pub fn new_message_id(mail_from: &str, tag: &str) -> String {
+    let domain = mail_from
+        .rsplit('@')
+        .next()
+        .map(|d| d.trim_end_matches('>').trim())
+        .filter(|d| !d.is_empty() && !d.contains(' '))
+        .unwrap_or("steward.invalid");
+    format!("{tag}.{}@{domain}", Uuid::new_v4().simple())
+}
+
+/// The address part of the configured sender, for recognising our own mail.
+pub fn sender_address(mail_from: &str) -> String {
+    mail_from
+        .parse::<Mailbox>()
+        .map(|m| m.email.to_string().to_lowercase())
+        .unwrap_or_default()
+}
+
+struct Pending {
+    id: Uuid,
+    to: String,
+    subject: String,
+    body: String,
+    attempts: i32,
+    message_id: Option<String>,
+    in_reply_to: Option<String>,
+}
+
 const MAX_ATTEMPTS: i32 = 8;
 
 /// Sends up to `limit` due messages. Rows are locked with SKIP LOCKED so several
 /// workers (or instances) never send the same message twice.
 pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, ServiceError> {
     let mut tx = state.db.begin().await?;
-    let rows: Vec<(Uuid, String, String, String, i32)> = sqlx::query_as(
-        "SELECT id, to_address, subject, body_text, attempts FROM outbound_email
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(Uuid, String, String, String, i32, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT id, to_address, subject, body_text, attempts, message_id, in_reply_to FROM outbound_email
          WHERE status = 'pending' AND next_attempt_at <= now()
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
@@ -60,8 +121,17 @@ pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, Serv
     .fetch_all(&mut *tx)
     .await?;
     let mut sent = 0;
-    for (id, to, subject, body, attempts) in rows {
-        match send(state, &to, &subject, &body).await {
+    for (id, to, subject, body, attempts, message_id, in_reply_to) in rows {
+        let mail = Pending {
+            id,
+            to,
+            subject,
+            body,
+            attempts,
+            message_id,
+            in_reply_to,
+        };
+        match send(state, &mail).await {
             Ok(()) => {
                 sent += 1;
                 sqlx::query("UPDATE outbound_email SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id = $1")
@@ -71,7 +141,7 @@ pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, Serv
             }
             Err(e) => {
                 tracing::warn!(email_id = %id, error = %e, "mail delivery failed");
-                let status = if attempts + 1 >= MAX_ATTEMPTS {
+                let status = if mail.attempts + 1 >= MAX_ATTEMPTS {
                     "failed"
                 } else {
                     "pending"
@@ -93,10 +163,11 @@ pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, Serv
     Ok(sent)
 }
 
-async fn send(state: &AppState, to: &str, subject: &str, body: &str) -> Result<(), String> {
+async fn send(state: &AppState, mail: &Pending) -> Result<(), String> {
+    let (to, subject, body) = (&mail.to, &mail.subject, &mail.body);
     match &state.mailer {
         Mailer::Log => {
-            tracing::info!(target: "steward::mail", "mail to {to}: {subject}\n{body}");
+            tracing::info!(target: "steward::mail", email_id = %mail.id, "mail to {to}: {subject}\n{body}");
             Ok(())
         }
         Mailer::Smtp(transport) => {
@@ -106,12 +177,16 @@ async fn send(state: &AppState, to: &str, subject: &str, body: &str) -> Result<(
                 .parse()
                 .map_err(|e| format!("bad sender: {e}"))?;
             let to: Mailbox = to.parse().map_err(|e| format!("bad recipient: {e}"))?;
-            let message = Message::builder()
-                .from(from)
-                .to(to)
-                .subject(subject)
-                .body(body.to_string())
-                .map_err(|e| e.to_string())?;
+            let mut builder = Message::builder().from(from).to(to).subject(subject);
+            if let Some(id) = &mail.message_id {
+                builder = builder.message_id(Some(format!("<{id}>")));
+            }
+            if let Some(parent) = &mail.in_reply_to {
+                builder = builder
+                    .in_reply_to(format!("<{parent}>"))
+                    .references(format!("<{parent}>"));
+            }
+            let message = builder.body(body.to_string()).map_err(|e| e.to_string())?;
             transport
                 .send(message)
                 .await

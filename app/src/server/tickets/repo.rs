@@ -1,0 +1,826 @@
+//! SQL for tickets. Functions take a connection so that services compose them in one transaction.
+// Row tuples mirror their SELECT lists.
+#![allow(clippy::type_complexity)]
+
+use super::sla::BusinessCalendar;
+use crate::types::{
+    AccountId, AttachmentId, AttachmentInfo, ContactId, MessageId, SlaState, TeamId, Ticket,
+    TicketChannel, TicketEvent, TicketFilter, TicketId, TicketMessage, TicketPriority, TicketSort,
+    TicketStatus, TicketSummary, TicketType, TicketView, TicketViewCounts, UserId,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+use std::collections::BTreeSet;
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: TicketId,
+    number: i64,
+    subject: String,
+    ticket_type: String,
+    priority: String,
+    status: String,
+    channel: String,
+    account_id: AccountId,
+    account_name: String,
+    contact_name: Option<String>,
+    assignee_id: Option<UserId>,
+    assignee_name: Option<String>,
+    team_id: Option<TeamId>,
+    team_name: Option<String>,
+    tags: Vec<String>,
+    sla_state: String,
+    first_response_due: DateTime<Utc>,
+    resolution_due: DateTime<Utc>,
+    first_responded_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<SummaryRow> for TicketSummary {
+    fn from(r: SummaryRow) -> Self {
+        // CHECK constraints guarantee these parse; the fallbacks are never taken.
+        TicketSummary {
+            id: r.id,
+            number: r.number,
+            subject: r.subject,
+            ticket_type: r.ticket_type,
+            priority: TicketPriority::parse(&r.priority).unwrap_or(TicketPriority::Medium),
+            status: TicketStatus::parse(&r.status).unwrap_or(TicketStatus::Open),
+            channel: TicketChannel::parse(&r.channel).unwrap_or(TicketChannel::Portal),
+            account_id: r.account_id,
+            account_name: r.account_name,
+            contact_name: r.contact_name,
+            assignee_id: r.assignee_id,
+            assignee_name: r.assignee_name,
+            team_id: r.team_id,
+            team_name: r.team_name,
+            tags: r.tags,
+            sla_state: SlaState::parse(&r.sla_state).unwrap_or(SlaState::Ok),
+            first_response_due: r.first_response_due,
+            resolution_due: r.resolution_due,
+            first_responded_at: r.first_responded_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    description: String,
+    location_id: Option<AccountId>,
+    location_name: Option<String>,
+    asset_serial: Option<String>,
+    contact_id: Option<ContactId>,
+    sla_paused_at: Option<DateTime<Utc>>,
+    escalated_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<TicketRow> for Ticket {
+    fn from(r: TicketRow) -> Self {
+        Ticket {
+            summary: r.summary.into(),
+            description: r.description,
+            location_id: r.location_id,
+            location_name: r.location_name,
+            asset_serial: r.asset_serial,
+            contact_id: r.contact_id,
+            sla_paused_at: r.sla_paused_at,
+            escalated_at: r.escalated_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+        }
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "t.id, t.number, t.subject, t.ticket_type, t.priority, t.status, t.channel,
+    t.account_id, a.name AS account_name, nullif(btrim(c.first_name || ' ' || c.last_name), '') AS contact_name,
+    t.assignee_id, u.display_name AS assignee_name, t.team_id, tm.name AS team_name, t.tags, t.sla_state,
+    t.first_response_due, t.resolution_due, t.first_responded_at, t.created_at, t.updated_at";
+
+const JOINS: &str = " FROM ticket t
+    JOIN account a ON a.id = t.account_id
+    LEFT JOIN contact c ON c.id = t.contact_id
+    LEFT JOIN app_user u ON u.id = t.assignee_id
+    LEFT JOIN team tm ON tm.id = t.team_id";
+
+pub async fn find(db: impl PgExecutor<'_>, id: TicketId) -> Result<Option<Ticket>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, t.description, t.location_id, l.name AS location_name, t.asset_serial,
+            t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at
+         {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = $1"
+    );
+    let row: Option<TicketRow> = sqlx::query_as(&sql).bind(id).fetch_optional(db).await?;
+    Ok(row.map(Ticket::from))
+}
+
+pub async fn id_by_number(
+    db: impl PgExecutor<'_>,
+    number: i64,
+) -> Result<Option<TicketId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM ticket WHERE number = $1")
+        .bind(number)
+        .fetch_optional(db)
+        .await
+}
+
+/// The ticket row locked for a change.
+pub struct Locked {
+    pub account_id: AccountId,
+    pub status: TicketStatus,
+    pub priority: TicketPriority,
+    pub ticket_type: String,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub tags: Vec<String>,
+    pub contact_id: Option<ContactId>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub sla_paused_at: Option<DateTime<Utc>>,
+    pub resolution_due: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub number: i64,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+    pub first_response_due: DateTime<Utc>,
+}
+
+pub async fn lock(tx: &mut PgConnection, id: TicketId) -> Result<Option<Locked>, sqlx::Error> {
+    #[allow(clippy::type_complexity)]
+    let row: Option<(
+        AccountId,
+        String,
+        String,
+        String,
+        Option<UserId>,
+        Option<TeamId>,
+        Vec<String>,
+        Option<ContactId>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        i64,
+        String,
+        DateTime<Utc>,
+        DateTime<Utc>,
+    )> = sqlx::query_as(
+        "SELECT account_id, status, priority, ticket_type, assignee_id, team_id, tags, contact_id,
+            first_responded_at, sla_paused_at, resolution_due, resolved_at, number, subject, created_at,
+            first_response_due
+         FROM ticket WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(row.map(|r| Locked {
+        account_id: r.0,
+        status: TicketStatus::parse(&r.1).unwrap_or(TicketStatus::Open),
+        priority: TicketPriority::parse(&r.2).unwrap_or(TicketPriority::Medium),
+        ticket_type: r.3,
+        assignee_id: r.4,
+        team_id: r.5,
+        tags: r.6,
+        contact_id: r.7,
+        first_responded_at: r.8,
+        sla_paused_at: r.9,
+        resolution_due: r.10,
+        resolved_at: r.11,
+        number: r.12,
+        subject: r.13,
+        created_at: r.14,
+        first_response_due: r.15,
+    }))
+}
+
+pub struct NewRow<'a> {
+    pub id: TicketId,
+    pub subject: &'a str,
+    pub description: &'a str,
+    pub ticket_type: &'a str,
+    pub priority: TicketPriority,
+    pub channel: TicketChannel,
+    pub account_id: AccountId,
+    pub location_id: Option<AccountId>,
+    pub asset_serial: Option<&'a str>,
+    pub contact_id: Option<ContactId>,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub tags: &'a [String],
+    pub first_response_due: DateTime<Utc>,
+    pub resolution_due: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts the ticket and returns its number.
+pub async fn insert(tx: &mut PgConnection, t: &NewRow<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO ticket (id, subject, description, ticket_type, priority, status, channel, account_id,
+            location_id, asset_serial, contact_id, assignee_id, team_id, tags, first_response_due,
+            resolution_due, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+         RETURNING number",
+    )
+    .bind(t.id)
+    .bind(t.subject)
+    .bind(t.description)
+    .bind(t.ticket_type)
+    .bind(t.priority.as_str())
+    .bind(t.channel.as_str())
+    .bind(t.account_id)
+    .bind(t.location_id)
+    .bind(t.asset_serial)
+    .bind(t.contact_id)
+    .bind(t.assignee_id)
+    .bind(t.team_id)
+    .bind(t.tags)
+    .bind(t.first_response_due)
+    .bind(t.resolution_due)
+    .bind(t.now)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+pub async fn record_event(
+    tx: &mut PgConnection,
+    ticket: TicketId,
+    actor: (Option<UserId>, &str),
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ticket_event (ticket_id, actor_user_id, actor_name, field, old_value, new_value)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(ticket)
+    .bind(actor.0)
+    .bind(actor.1)
+    .bind(field)
+    .bind(old)
+    .bind(new)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Tells every server instance (LISTEN steward_tickets) that the ticket changed;
+/// delivered only if the transaction commits.
+pub async fn announce(
+    tx: &mut PgConnection,
+    ticket: TicketId,
+    account: AccountId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify('steward_tickets', json_build_object('ticket_id', $1::uuid, 'account_id', $2::uuid)::text)")
+        .bind(ticket)
+        .bind(account)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn emit(
+    tx: &mut PgConnection,
+    kind: &str,
+    subject: TicketId,
+    payload: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO domain_event (kind, subject_id, payload) VALUES ($1, $2, $3)")
+        .bind(kind)
+        .bind(subject)
+        .bind(payload)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+pub struct NewMessage<'a> {
+    pub id: MessageId,
+    pub ticket_id: TicketId,
+    pub internal: bool,
+    pub author_user_id: Option<UserId>,
+    pub author_contact_id: Option<ContactId>,
+    pub author_name: &'a str,
+    pub body: &'a str,
+    pub body_html: Option<&'a str>,
+    pub via: &'a str,
+    pub email_message_id: Option<&'a str>,
+}
+
+pub async fn insert_message(tx: &mut PgConnection, m: &NewMessage<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ticket_message (id, ticket_id, internal, author_user_id, author_contact_id, author_name,
+            body, body_html, via, email_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(m.id)
+    .bind(m.ticket_id)
+    .bind(m.internal)
+    .bind(m.author_user_id)
+    .bind(m.author_contact_id)
+    .bind(m.author_name)
+    .bind(m.body)
+    .bind(m.body_html)
+    .bind(m.via)
+    .bind(m.email_message_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn messages(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+    include_internal: bool,
+) -> Result<Vec<TicketMessage>, sqlx::Error> {
+    let rows: Vec<(MessageId, bool, String, bool, String, String, DateTime<Utc>)> =
+        sqlx::query_as(
+            "SELECT id, internal, author_name, author_user_id IS NOT NULL AND author_contact_id IS NULL,
+                body, via, created_at
+             FROM ticket_message WHERE ticket_id = $1 AND (NOT internal OR $2)
+             ORDER BY created_at, id",
+        )
+        .bind(ticket)
+        .bind(include_internal)
+        .fetch_all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TicketMessage {
+            id: r.0,
+            internal: r.1,
+            author_name: r.2,
+            from_staff: r.3,
+            body: r.4,
+            via: r.5,
+            created_at: r.6,
+        })
+        .collect())
+}
+
+pub async fn history(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+) -> Result<Vec<TicketEvent>, sqlx::Error> {
+    let rows: Vec<(
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        DateTime<Utc>,
+    )> = sqlx::query_as(
+        "SELECT actor_name, field, old_value, new_value, at FROM ticket_event
+             WHERE ticket_id = $1 ORDER BY id",
+    )
+    .bind(ticket)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TicketEvent {
+            actor_name: r.0,
+            field: r.1,
+            old_value: r.2,
+            new_value: r.3,
+            at: r.4,
+        })
+        .collect())
+}
+
+pub async fn attachments(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+    include_internal: bool,
+) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        AttachmentId,
+        Option<MessageId>,
+        String,
+        String,
+        i32,
+        String,
+        DateTime<Utc>,
+    )> = sqlx::query_as(
+        "SELECT f.id, f.message_id, f.file_name, f.content_type, f.size_bytes, f.uploaded_by_name, f.created_at
+         FROM ticket_attachment f LEFT JOIN ticket_message m ON m.id = f.message_id
+         WHERE f.ticket_id = $1 AND (m.id IS NULL OR NOT m.internal OR $2)
+         ORDER BY f.created_at, f.id",
+    )
+    .bind(ticket)
+    .bind(include_internal)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AttachmentInfo {
+            id: r.0,
+            message_id: r.1,
+            file_name: r.2,
+            content_type: r.3,
+            size_bytes: r.4,
+            uploaded_by_name: r.5,
+            created_at: r.6,
+        })
+        .collect())
+}
+
+pub async fn types(db: impl PgExecutor<'_>) -> Result<Vec<TicketType>, sqlx::Error> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT key, label FROM ticket_type WHERE active ORDER BY position, label")
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, label)| TicketType { key, label })
+        .collect())
+}
+
+pub async fn type_exists(db: impl PgExecutor<'_>, key: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ticket_type WHERE key = $1 AND active)")
+        .bind(key)
+        .fetch_one(db)
+        .await
+}
+
+/// The support desk's calendar; always open if the row is missing or unreadable.
+pub async fn calendar(db: &mut PgConnection) -> Result<(BusinessCalendar, i32), sqlx::Error> {
+    let row: Option<(String, Vec<i32>, Vec<i32>, i32)> = sqlx::query_as(
+        "SELECT time_zone, open_minute, close_minute, reopen_days FROM business_calendar",
+    )
+    .fetch_optional(&mut *db)
+    .await?;
+    let holidays: Vec<NaiveDate> = sqlx::query_scalar("SELECT day FROM holiday")
+        .fetch_all(&mut *db)
+        .await?;
+    let Some((tz, open, close, reopen_days)) = row else {
+        return Ok((BusinessCalendar::always_open(), 7));
+    };
+    let mut cal = BusinessCalendar::always_open();
+    match tz.parse() {
+        Ok(tz) => cal.tz = tz,
+        Err(_) => tracing::warn!(time_zone = %tz, "unknown business time zone; using UTC"),
+    }
+    if open.len() == 7 && close.len() == 7 {
+        for d in 0..7 {
+            cal.open_minute[d] = open[d].clamp(0, 1440) as u32;
+            cal.close_minute[d] = close[d].clamp(0, 1440) as u32;
+        }
+    }
+    cal.holidays = holidays.into_iter().collect::<BTreeSet<_>>();
+    Ok((cal, reopen_days))
+}
+
+/// First-response and resolution targets (business minutes) for a priority.
+pub async fn targets(
+    db: impl PgExecutor<'_>,
+    priority: TicketPriority,
+) -> Result<(i64, i64), sqlx::Error> {
+    let row: Option<(i32, i32)> = sqlx::query_as(
+        "SELECT first_response_minutes, resolution_minutes FROM sla_policy WHERE priority = $1",
+    )
+    .bind(priority.as_str())
+    .fetch_optional(db)
+    .await?;
+    // Without a policy row: a working day to answer, a working week to resolve.
+    Ok(row
+        .map(|(f, r)| (i64::from(f), i64::from(r)))
+        .unwrap_or((480, 2400)))
+}
+
+/// The next member of an auto-assigning team, in turn after the last one given a ticket.
+pub async fn next_in_rotation(
+    tx: &mut PgConnection,
+    team: TeamId,
+) -> Result<Option<UserId>, sqlx::Error> {
+    let rotation: Option<(bool, Option<UserId>)> = sqlx::query_as(
+        "SELECT auto_assign, last_assigned_user_id FROM team WHERE id = $1 FOR UPDATE",
+    )
+    .bind(team)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((true, last)) = rotation else {
+        return Ok(None);
+    };
+    let members: Vec<UserId> = sqlx::query_scalar(
+        "SELECT m.user_id FROM team_member m JOIN app_user u ON u.id = m.user_id
+         WHERE m.team_id = $1 AND u.is_active AND u.role IN ('admin', 'support_manager', 'support_agent')
+         ORDER BY m.user_id",
+    )
+    .bind(team)
+    .fetch_all(&mut *tx)
+    .await?;
+    if members.is_empty() {
+        return Ok(None);
+    }
+    let next = match last.and_then(|l| members.iter().position(|m| *m == l)) {
+        Some(i) => members[(i + 1) % members.len()],
+        None => members[0],
+    };
+    sqlx::query("UPDATE team SET last_assigned_user_id = $2 WHERE id = $1")
+        .bind(team)
+        .bind(next)
+        .execute(&mut *tx)
+        .await?;
+    Ok(Some(next))
+}
+
+/// Active staff who work tickets: the team's members, or the whole support desk.
+pub async fn support_recipients(
+    db: impl PgExecutor<'_>,
+    team: Option<TeamId>,
+) -> Result<Vec<(UserId, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.email FROM app_user u
+         WHERE u.is_active AND u.role IN ('support_manager', 'support_agent')
+           AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1 AND m.user_id = u.id)
+                OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1))
+         ORDER BY u.email",
+    )
+    .bind(team)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn notify_user(
+    tx: &mut PgConnection,
+    user: UserId,
+    title: &str,
+    link: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notification (id, user_id, title, link) VALUES ($1, $2, $3, $4)")
+        .bind(uuid::Uuid::new_v4())
+        .bind(user)
+        .bind(title)
+        .bind(link)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Where a list starts: after a row (keyset) or after a number of rows (ranked sorts).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cursor {
+    After(DateTime<Utc>, TicketId),
+    Offset(i64),
+}
+
+/// Who is listing: a client sees only their accounts; `me` is the staff user for "mine".
+pub struct ListScope<'a> {
+    pub accounts: Option<&'a [AccountId]>,
+    pub me: Option<UserId>,
+    pub staff: bool,
+}
+
+fn push_filters(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    f: &TicketFilter,
+    scope: &ListScope<'_>,
+    view: TicketView,
+) {
+    qb.push(" WHERE true");
+    if let Some(accounts) = scope.accounts {
+        qb.push(" AND t.account_id = ANY(")
+            .push_bind(accounts.to_vec())
+            .push(")");
+    }
+    match view {
+        TicketView::Mine => {
+            qb.push(" AND t.status NOT IN ('resolved', 'closed') AND t.assignee_id = ")
+                .push_bind(scope.me);
+        }
+        TicketView::Unassigned => {
+            qb.push(" AND t.status NOT IN ('resolved', 'closed') AND t.assignee_id IS NULL");
+        }
+        TicketView::Open => {
+            qb.push(" AND t.status NOT IN ('resolved', 'closed')");
+        }
+        TicketView::Breaching => {
+            qb.push(" AND t.status NOT IN ('resolved', 'closed') AND ")
+                .push(BREACHING);
+        }
+        TicketView::Recent => {
+            qb.push(" AND t.updated_at > now() - interval '24 hours'");
+        }
+        TicketView::All => {}
+    }
+    if let Some(s) = f.status {
+        qb.push(" AND t.status = ").push_bind(s.as_str());
+    }
+    if let Some(p) = f.priority {
+        qb.push(" AND t.priority = ").push_bind(p.as_str());
+    }
+    if let Some(t) = f.ticket_type.as_deref().filter(|t| !t.is_empty()) {
+        qb.push(" AND t.ticket_type = ").push_bind(t.to_string());
+    }
+    if let Some(a) = f.assignee_id {
+        qb.push(" AND t.assignee_id = ").push_bind(a);
+    }
+    if let Some(team) = f.team_id {
+        qb.push(" AND t.team_id = ").push_bind(team);
+    }
+    if let Some(a) = f.account_id {
+        qb.push(" AND (t.account_id = ")
+            .push_bind(a)
+            .push(" OR t.location_id = ")
+            .push_bind(a)
+            .push(")");
+    }
+    if let Some(tag) = f
+        .tag
+        .as_deref()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+    {
+        qb.push(" AND t.tags @> ARRAY[")
+            .push_bind(tag)
+            .push("]::text[]");
+    }
+    if let Some(d) = f.created_from {
+        qb.push(" AND t.created_at >= ").push_bind(d).push("::date");
+    }
+    if let Some(d) = f.created_to {
+        qb.push(" AND t.created_at < ")
+            .push_bind(d)
+            .push("::date + 1");
+    }
+    if let Some(q) = search_text(f) {
+        let number = q.trim_start_matches('#').parse::<i64>().ok();
+        qb.push(" AND (t.search @@ plainto_tsquery('simple', ")
+            .push_bind(q.clone())
+            .push(") OR EXISTS (SELECT 1 FROM ticket_message m WHERE m.ticket_id = t.id AND (NOT m.internal OR ")
+            .push_bind(scope.staff)
+            .push(") AND m.search @@ plainto_tsquery('simple', ")
+            .push_bind(q)
+            .push("))");
+        if let Some(n) = number {
+            qb.push(" OR t.number = ").push_bind(n);
+        }
+        qb.push(")");
+    }
+}
+
+/// Not resolved in time, or close to it: the SLA job's state, or a due time already past.
+const BREACHING: &str = "(t.sla_state <> 'ok'
+    OR (t.first_responded_at IS NULL AND t.first_response_due < now())
+    OR (t.sla_paused_at IS NULL AND t.resolution_due < now()))";
+
+fn search_text(f: &TicketFilter) -> Option<String> {
+    f.q.as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| q.chars().take(200).collect())
+}
+
+/// One page of tickets; returns one row more than `limit` when there is a next page.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    f: &TicketFilter,
+    scope: &ListScope<'_>,
+    view: TicketView,
+    sort: TicketSort,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<Vec<TicketSummary>, sqlx::Error> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT {SUMMARY_COLUMNS}{JOINS}"));
+    push_filters(&mut qb, f, scope, view);
+    // Keyset on (value, id) for time sorts; ranked sorts page by offset.
+    let (column, descending) = match sort {
+        TicketSort::Updated => ("t.updated_at", true),
+        TicketSort::Created => ("t.created_at", true),
+        TicketSort::Due => ("t.resolution_due", false),
+        TicketSort::Priority | TicketSort::Relevance => ("", true),
+    };
+    if let (Some(Cursor::After(at, id)), false) = (cursor, column.is_empty()) {
+        qb.push(format!(
+            " AND ({column}, t.id) {} (",
+            if descending { "<" } else { ">" }
+        ))
+        .push_bind(*at)
+        .push(", ")
+        .push_bind(*id)
+        .push(")");
+    }
+    match sort {
+        TicketSort::Priority => {
+            qb.push(" ORDER BY array_position(ARRAY['urgent','high','medium','low'], t.priority), t.resolution_due, t.id");
+        }
+        TicketSort::Relevance => match search_text(f) {
+            Some(q) => {
+                qb.push(" ORDER BY ts_rank(t.search, plainto_tsquery('simple', ")
+                    .push_bind(q)
+                    .push(")) DESC, t.updated_at DESC, t.id DESC");
+            }
+            None => {
+                qb.push(" ORDER BY t.updated_at DESC, t.id DESC");
+            }
+        },
+        _ => {
+            let dir = if descending { "DESC" } else { "ASC" };
+            qb.push(format!(" ORDER BY {column} {dir}, t.id {dir}"));
+        }
+    }
+    qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+    if let (Some(Cursor::Offset(n)), true) = (cursor, column.is_empty()) {
+        qb.push(" OFFSET ").push_bind(*n);
+    }
+    let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(TicketSummary::from).collect())
+}
+
+pub async fn view_counts(
+    db: impl PgExecutor<'_>,
+    scope: &ListScope<'_>,
+) -> Result<TicketViewCounts, sqlx::Error> {
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*) FILTER (WHERE t.assignee_id = ");
+    qb.push_bind(scope.me)
+        .push("), count(*) FILTER (WHERE t.assignee_id IS NULL), count(*), count(*) FILTER (WHERE ")
+        .push(BREACHING)
+        .push(") FROM ticket t WHERE t.status NOT IN ('resolved', 'closed')");
+    if let Some(accounts) = scope.accounts {
+        qb.push(" AND t.account_id = ANY(")
+            .push_bind(accounts.to_vec())
+            .push(")");
+    }
+    let (mine, unassigned, open, breaching): (i64, i64, i64, i64) =
+        qb.build_query_as().fetch_one(db).await?;
+    Ok(TicketViewCounts {
+        mine,
+        unassigned,
+        open,
+        breaching,
+    })
+}
+
+/// The account's tickets that are not done, newest first.
+pub async fn open_for_account(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    except: Option<TicketId>,
+    limit: i64,
+) -> Result<Vec<TicketSummary>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}{JOINS}
+         WHERE t.account_id = $1 AND t.status NOT IN ('resolved', 'closed') AND ($2::uuid IS NULL OR t.id <> $2)
+         ORDER BY t.updated_at DESC LIMIT $3"
+    );
+    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+        .bind(account)
+        .bind(except)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(TicketSummary::from).collect())
+}
+
+/// The account's most recent tickets, all statuses (the account's 360° view).
+pub async fn recent_for_accounts(
+    db: impl PgExecutor<'_>,
+    accounts: &[AccountId],
+    limit: i64,
+) -> Result<Vec<TicketSummary>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}{JOINS} WHERE t.account_id = ANY($1) ORDER BY t.updated_at DESC LIMIT $2"
+    );
+    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+        .bind(accounts.to_vec())
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(TicketSummary::from).collect())
+}
+
+/// Display names for the history: people and teams by name, not by id.
+pub async fn user_name(
+    db: &mut PgConnection,
+    user: Option<UserId>,
+) -> Result<Option<String>, sqlx::Error> {
+    match user {
+        Some(u) => {
+            sqlx::query_scalar("SELECT display_name FROM app_user WHERE id = $1")
+                .bind(u)
+                .fetch_optional(&mut *db)
+                .await
+        }
+        None => Ok(None),
+    }
+}
+
+pub async fn team_name(
+    db: &mut PgConnection,
+    team: Option<TeamId>,
+) -> Result<Option<String>, sqlx::Error> {
+    match team {
+        Some(t) => {
+            sqlx::query_scalar("SELECT name FROM team WHERE id = $1")
+                .bind(t)
+                .fetch_optional(&mut *db)
+                .await
+        }
+        None => Ok(None),
+    }
+}

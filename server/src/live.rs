@@ -1,0 +1,129 @@
+//! Live updates for the browser: server-sent events fed by PostgreSQL LISTEN/NOTIFY.
+//!
+//! Every change to a ticket runs `pg_notify('steward_tickets', …)` inside its own
+//! transaction, so the notice goes out only when the change is committed, and to every
+//! server instance listening on the database. Each instance holds one listening
+//! connection and fans notices out to its open event streams, filtered by what each
+//! caller may see. No state is shared between instances but the database.
+
+use app::server::accounts;
+use app::server::auth::{Caller, Permission};
+use app::server::AppState;
+use app::types::{AccountId, TicketChanged};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures_util::stream::{self, Stream};
+use sqlx::postgres::PgListener;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+pub const CHANNEL: &str = "steward_tickets";
+
+/// This instance's fan-out of ticket notices.
+#[derive(Clone)]
+pub struct LiveHub {
+    tickets: broadcast::Sender<TicketChanged>,
+}
+
+impl LiveHub {
+    /// Starts listening; the task reconnects by itself if the database goes away.
+    pub fn start(state: &AppState) -> Self {
+        let (tx, _) = broadcast::channel(1024);
+        let hub = LiveHub { tickets: tx };
+        tokio::spawn(listen(state.db.clone(), hub.tickets.clone()));
+        hub
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<TicketChanged> {
+        self.tickets.subscribe()
+    }
+}
+
+async fn listen(db: sqlx::PgPool, tx: broadcast::Sender<TicketChanged>) {
+    loop {
+        match PgListener::connect_with(&db).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    tracing::debug!("listening for ticket changes");
+                    loop {
+                        match listener.recv().await {
+                            Ok(n) => match serde_json::from_str::<TicketChanged>(n.payload()) {
+                                Ok(change) => {
+                                    // No receivers is fine: nobody has a page open.
+                                    let _ = tx.send(change);
+                                }
+                                Err(e) => tracing::warn!(error = %e, "bad ticket notice"),
+                            },
+                            Err(e) => {
+                                tracing::warn!(error = %e, "ticket notice stream broke; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot open the LISTEN connection"),
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// `GET /live/tickets`: one event (`ticket`, JSON `TicketChanged`) per change the caller
+/// may see. Staff see all tickets; a client only their account's and its locations'.
+pub async fn tickets(
+    State(state): State<AppState>,
+    Extension(hub): Extension<LiveHub>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let scope: Option<Vec<AccountId>> = match &caller {
+        Caller::Client(c) => match accounts::repo::subtree(&state.db, c.account_id).await {
+            Ok(tree) => Some(tree),
+            Err(e) => {
+                tracing::error!(error = %e, "live: account lookup failed");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+        Caller::Staff(_) if caller.can(Permission::ReadTickets) => None,
+        Caller::Anonymous => return StatusCode::UNAUTHORIZED.into_response(),
+        _ => return StatusCode::FORBIDDEN.into_response(),
+    };
+    Sse::new(events(hub.subscribe(), scope))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response()
+}
+
+fn events(
+    rx: broadcast::Receiver<TicketChanged>,
+    scope: Option<Vec<AccountId>>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold((rx, scope), |(mut rx, scope)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(change) => {
+                    if scope
+                        .as_ref()
+                        .is_some_and(|s| !s.contains(&change.account_id))
+                    {
+                        continue;
+                    }
+                    let event = Event::default()
+                        .event("ticket")
+                        .json_data(&change)
+                        .unwrap_or_else(|_| Event::default().event("ticket"));
+                    return Some((Ok(event), (rx, scope)));
+                }
+                // Fell behind: tell the page to reload everything rather than miss a change.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    return Some((Ok(Event::default().event("resync").data("{}")), (rx, scope)));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
