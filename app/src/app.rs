@@ -1,6 +1,6 @@
 //! The router: public auth pages, `/console/*` for staff, `/portal/*` for clients.
 
-use crate::pages::{auth::*, console::*, portal::*, NotFoundPage};
+use crate::pages::{auth::*, console::*, portal::*, tickets::*, NotFoundPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -54,12 +54,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts") view=ContactsPage ssr=SsrMode::Async/>
                     <Route path=path!("contacts/new") view=ContactNewPage ssr=SsrMode::Async/>
                     <Route path=path!("contacts/:id/edit") view=ContactEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/new") view=TicketNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/portal") view=PortalShell ssr=SsrMode::Async>
                     <Route path=path!("") view=PortalHomePage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets") view=PortalTicketsPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/new") view=PortalNewTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/:id") view=PortalTicketPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

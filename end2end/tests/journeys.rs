@@ -57,6 +57,7 @@ impl Drop for Processes {
 struct Stack {
     base: String,
     browser: Client,
+    driver: String,
     inbox: Arc<Mutex<Vec<String>>>,
     _processes: Processes,
 }
@@ -157,6 +158,19 @@ async fn stack() -> Stack {
     wait_for_http(&base).await;
     wait_for_http(&format!("http://127.0.0.1:{driver_port}")).await;
 
+    let driver = format!("http://127.0.0.1:{driver_port}");
+    let browser = new_browser(&driver).await;
+    Stack {
+        base,
+        browser,
+        driver,
+        inbox: mails,
+        _processes: processes,
+    }
+}
+
+/// A browser session of its own (separate profile, cookies and storage): a second person.
+async fn new_browser(driver: &str) -> Client {
     let profile = std::env::temp_dir().join(format!(
         "steward-chromium-{}",
         uuid::Uuid::new_v4().simple()
@@ -174,17 +188,11 @@ async fn stack() -> Stack {
             ]
         }),
     );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .connect(driver)
         .await
-        .expect("connect to chromedriver");
-    Stack {
-        base,
-        browser,
-        inbox: mails,
-        _processes: processes,
-    }
+        .expect("connect to chromedriver")
 }
 
 /// Polls `check` until it holds (the UI is asynchronous), failing after 15 s.
@@ -249,10 +257,11 @@ async fn fill(b: &Client, css: &str, value: &str) {
 }
 
 async fn sign_in(s: &Stack, email: &str, password: &str) {
-    let b = &s.browser;
-    b.goto(&format!("{}/login", s.base))
-        .await
-        .expect("goto login");
+    sign_in_with(&s.browser, &s.base, email, password).await;
+}
+
+async fn sign_in_with(b: &Client, base: &str, email: &str, password: &str) {
+    b.goto(&format!("{base}/login")).await.expect("goto login");
     eventually("login form", || async {
         b.find(Locator::Id("email")).await.is_ok()
     })
@@ -521,4 +530,113 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         .expect("measure");
     assert_eq!(overflow, json!(false), "no horizontal scrolling on a phone");
     snap(b, "portal-360").await;
+}
+
+async fn click(b: &Client, id: &str) {
+    b.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("no #{id}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
+    let s = stack().await;
+    let client = &s.browser;
+    let agent = new_browser(&s.driver).await;
+
+    // The agent has the dashboard open before the ticket exists.
+    sign_in_with(&agent, &s.base, "agent@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(&agent).await == "/console" }).await;
+    agent
+        .goto(&format!("{}/console/tickets?view=all", s.base))
+        .await
+        .expect("goto");
+    wait_hydrated(&agent).await;
+
+    // The client raises a ticket in the portal.
+    sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
+    eventually("the portal", || async { path(client).await == "/portal" }).await;
+    client
+        .goto(&format!("{}/portal/tickets/new", s.base))
+        .await
+        .expect("goto");
+    eventually("the ticket form", || async {
+        client.find(Locator::Id("form-subject")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(client).await;
+    fill(client, "#form-subject", "Kiosk screen stays black").await;
+    fill(client, "#form-asset_serial", "KX-2231").await;
+    fill(
+        client,
+        "#form-description",
+        "Since this morning the kiosk at the entrance shows nothing.",
+    )
+    .await;
+    click(client, "submit-ticket").await;
+    eventually("the new ticket's page", || {
+        page_has(client, "#ticket-title", "Kiosk screen stays black")
+    })
+    .await;
+    snap(client, "portal-ticket-raised").await;
+
+    // It appears on the agent's dashboard without a reload.
+    eventually("the ticket on the agent's dashboard", || {
+        page_has(&agent, "#tickets-table", "Kiosk screen stays black")
+    })
+    .await;
+    agent
+        .find(Locator::LinkText("Kiosk screen stays black"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    eventually("the agent's ticket page", || {
+        page_has(&agent, "#ticket-title", "Kiosk screen stays black")
+    })
+    .await;
+    wait_hydrated(&agent).await;
+    fill(
+        &agent,
+        "#reply-body",
+        "Please hold the power button for ten seconds.",
+    )
+    .await;
+    click(&agent, "send-reply").await;
+    eventually("the reply in the agent's conversation", || {
+        page_has(&agent, "#conversation", "ten seconds")
+    })
+    .await;
+
+    // The client sees the reply arrive on the open page.
+    wait_hydrated(client).await;
+    eventually("the reply in the portal", || {
+        page_has(client, "#conversation", "Please hold the power button")
+    })
+    .await;
+
+    // The agent resolves it; the client's page shows the new status.
+    agent
+        .execute(
+            "document.getElementById('form-status').value = 'resolved';",
+            vec![],
+        )
+        .await
+        .expect("choose resolved");
+    click(&agent, "save-ticket").await;
+    eventually("resolved on the agent's page", || {
+        page_has(&agent, "#ticket-status", "Resolved")
+    })
+    .await;
+    eventually("resolved in the portal", || {
+        page_has(client, "#ticket-status", "Resolved")
+    })
+    .await;
+    snap(client, "portal-ticket-resolved").await;
+    snap(&agent, "console-ticket-resolved").await;
+    let _ = agent.close().await;
 }

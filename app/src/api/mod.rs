@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod contacts;
 pub mod portal;
+pub mod tickets;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod edge {

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod console;
 pub mod portal;
+pub mod tickets;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

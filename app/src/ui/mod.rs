@@ -5,3 +5,29 @@ mod shells;
 
 pub use forms::*;
 pub use shells::*;
+
+use leptos::prelude::*;
+
+/// A counter that goes up whenever the server says a ticket the user may see changed
+/// (server-sent events on `/live/tickets`); lists and ticket pages refetch on it.
+pub fn use_live_tickets() -> ReadSignal<u64> {
+    let (tick, set_tick) = signal(0u64);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use send_wrapper::SendWrapper;
+        use wasm_bindgen::{closure::Closure, JsCast};
+        let Ok(source) = web_sys::EventSource::new("/live/tickets") else {
+            return;
+        };
+        let bump = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            set_tick.update(|n| *n += 1);
+        });
+        let _ = source.add_event_listener_with_callback("ticket", bump.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("resync", bump.as_ref().unchecked_ref());
+        let held = SendWrapper::new((source, bump));
+        on_cleanup(move || held.take().0.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_tick;
+    tick
+}

@@ -90,6 +90,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                     <li><A href="/console" exact=true>"Overview"</A></li>
                     <li><A href="/console/accounts">"Accounts"</A></li>
                     <li><A href="/console/contacts">"Contacts"</A></li>
+                    <li><A href="/console/tickets">"Tickets"</A></li>
                     {is_admin.then(|| view! {
                         <li><A href="/console/admin/users">"Users"</A></li>
                         <li><A href="/console/admin/api-keys">"API keys"</A></li>
@@ -128,6 +129,7 @@ fn PortalLayout(me: Me) -> impl IntoView {
                 <a class="brand" href="/portal">"Steward"</a>
                 <ul class="nav-list">
                     <li><A href="/portal" exact=true>"My company"</A></li>
+                    <li><A href="/portal/tickets">"Tickets"</A></li>
                     <li><A href="/portal/profile">"My profile"</A></li>
                 </ul>
                 <div class="user-menu">

@@ -4,7 +4,7 @@ mod accounts;
 mod admin;
 mod contacts;
 mod dashboard;
-mod pickers;
+pub(crate) mod pickers;
 
 pub use crate::ui::ConsoleShell;
 pub use accounts::*;
