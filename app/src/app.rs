@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts") view=ContactsPage ssr=SsrMode::Async/>
                     <Route path=path!("contacts/new") view=ContactNewPage ssr=SsrMode::Async/>
                     <Route path=path!("contacts/:id/edit") view=ContactEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/new") view=TicketNewPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::Async/>

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod contacts;
+pub mod notifications;
 pub mod portal;
 pub mod tickets;
 

@@ -1,7 +1,7 @@
 use crate::error::AppError;
 use crate::types::{
-    NewTicketForm, Ticket, TicketChangesForm, TicketDetail, TicketFilter, TicketId, TicketMessage,
-    TicketOptions, TicketPage, TicketViewCounts, TicketViewer,
+    NewTicketForm, SavedTicketView, Ticket, TicketChangesForm, TicketDetail, TicketFilter,
+    TicketId, TicketMessage, TicketOptions, TicketPage, TicketViewCounts, TicketViewer,
 };
 use leptos::prelude::*;
 
@@ -93,6 +93,47 @@ pub async fn reopen_ticket(id: TicketId) -> Result<Ticket, AppError> {
 pub async fn ticket_presence(id: TicketId, replying: bool) -> Result<Vec<TicketViewer>, AppError> {
     let (state, caller) = context().await?;
     tickets::presence(&state.db, &caller, id, replying)
+        .await
+        .map_err(fail)
+}
+
+/// The same changes on the ticked tickets (`ids[n]` from the dashboard's checkboxes).
+#[server]
+pub async fn bulk_change_tickets(
+    #[server(default)] ids: Vec<TicketId>,
+    form: TicketChangesForm,
+) -> Result<usize, AppError> {
+    let (state, caller) = context().await?;
+    if ids.is_empty() {
+        return Err(invalid(vec![crate::error::FieldError::new(
+            "ids",
+            "tick at least one ticket",
+        )]));
+    }
+    let changes = form.parse().map_err(invalid)?;
+    tickets::bulk_update(&state, &caller, &ids, &changes)
+        .await
+        .map_err(fail)
+}
+
+#[server]
+pub async fn list_saved_views() -> Result<Vec<SavedTicketView>, AppError> {
+    let (state, caller) = context().await?;
+    tickets::saved_views(&state.db, &caller).await.map_err(fail)
+}
+
+#[server]
+pub async fn save_ticket_view(name: String, query: String) -> Result<(), AppError> {
+    let (state, caller) = context().await?;
+    tickets::save_view(&state.db, &caller, &name, &query)
+        .await
+        .map_err(fail)
+}
+
+#[server]
+pub async fn delete_ticket_view(id: uuid::Uuid) -> Result<(), AppError> {
+    let (state, caller) = context().await?;
+    tickets::delete_view(&state.db, &caller, id)
         .await
         .map_err(fail)
 }

@@ -4,8 +4,9 @@
 
 use crate::api::portal::my_company;
 use crate::api::tickets::{
-    count_ticket_views, get_ticket_detail, list_tickets, load_ticket_options, ticket_presence,
-    ChangeTicket, CloseTicket, RaiseTicket, ReopenTicket, ReplyToTicket,
+    count_ticket_views, get_ticket_detail, list_saved_views, list_tickets, load_ticket_options,
+    ticket_presence, BulkChangeTickets, ChangeTicket, CloseTicket, DeleteTicketView, RaiseTicket,
+    ReopenTicket, ReplyToTicket, SaveTicketView,
 };
 use crate::pages::console::pickers::AccountPicker;
 use crate::pages::console::with_query;
@@ -20,7 +21,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -89,6 +90,15 @@ pub fn TicketsPage() -> impl IntoView {
     let opts = Resource::new(|| (), |_| load_ticket_options());
     let current_view = move || filter().view.unwrap_or(TicketView::Open);
     let get = move |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
+    let bulk = ServerAction::<BulkChangeTickets>::new();
+    let bulk_value = bulk.value();
+    let save_view = ServerAction::<SaveTicketView>::new();
+    let delete_view = ServerAction::<DeleteTicketView>::new();
+    let saved = Resource::new(
+        move || (save_view.version().get(), delete_view.version().get()),
+        |_| list_saved_views(),
+    );
+    let search = use_location().search;
     view! {
         <Title text="Tickets"/>
         <div class="page-header">
@@ -122,6 +132,32 @@ pub fn TicketsPage() -> impl IntoView {
                 })}
             </Suspense>
         </nav>
+        <div class="saved-views">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let views = saved.await.unwrap_or_default();
+                    (!views.is_empty()).then(|| view! {
+                        <ul class="inline-list" id="saved-views" aria-label="Saved views">
+                            {views.into_iter().map(|v| view! {
+                                <li><a href=format!("/console/tickets?{}", v.query)>{v.name.clone()}</a>
+                                    <ActionForm action=delete_view attr:class="inline">
+                                        <input type="hidden" name="id" value=v.id.to_string()/>
+                                        <button class="link-button" type="submit" aria-label=format!("Delete view {}", v.name)>"×"</button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Suspense>
+            <ActionForm action=save_view attr:class="inline save-view">
+                <input type="hidden" name="query" value=move || search.get().trim_start_matches('?').to_string()/>
+                <label class="visually-hidden" for="view-name">"Name for this view"</label>
+                <input id="view-name" name="name" placeholder="Name this view" maxlength="60" required/>
+                <button class="button secondary" type="submit" id="save-view">"Save view"</button>
+            </ActionForm>
+            <FormError value=save_view.value()/>
+        </div>
         <Form method="GET" action="/console/tickets">
             <input type="hidden" name="view" value=move || current_view().as_str()/>
             <div class="filters" role="search">
@@ -187,16 +223,44 @@ pub fn TicketsPage() -> impl IntoView {
                                 .collect();
                             with_query("/console/tickets", &pairs)
                         });
+                        let o = opts.await.unwrap_or_default();
                         view! {
+                            <ActionForm action=bulk>
+                            <FormError value=bulk_value/>
+                            <div class="bulk-bar" role="group" aria-label="Change the ticked tickets">
+                                <label for="bulk-status">"Ticked:"</label>
+                                <select id="bulk-status" name="form[status]">
+                                    <option value="">"Status…"</option>
+                                    {TicketStatus::ALL.iter().filter(|s| **s != TicketStatus::New).map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                                </select>
+                                <label class="visually-hidden" for="bulk-priority">"Priority"</label>
+                                <select id="bulk-priority" name="form[priority]">
+                                    <option value="">"Priority…"</option>
+                                    {TicketPriority::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                                </select>
+                                <label class="visually-hidden" for="bulk-assignee">"Assignee"</label>
+                                <select id="bulk-assignee" name="form[assignee_id]">
+                                    <option value="">"Assignee…"</option>
+                                    <option value="none">"Unassigned"</option>
+                                    {o.agents.into_iter().map(|c| view! { <option value=c.id>{c.label}</option> }).collect_view()}
+                                </select>
+                                <label class="visually-hidden" for="bulk-tag">"Add tag"</label>
+                                <input id="bulk-tag" name="form[add_tag]" placeholder="Add tag"/>
+                                <button class="button secondary" type="submit" id="bulk-apply">"Apply"</button>
+                                {move || bulk_value.get().and_then(|r| r.ok()).map(|n| view! { <span role="status">{format!("{n} tickets changed")}</span> })}
+                            </div>
                             <div class="table-wrap">
                                 <table class="data" id="tickets-table">
                                     <thead><tr>
+                                        <th scope="col"><span class="visually-hidden">"Select"</span></th>
                                         <th scope="col">"#"</th><th scope="col">"Subject"</th><th scope="col">"Account"</th>
                                         <th scope="col">"Status"</th><th scope="col">"Priority"</th><th scope="col">"SLA"</th>
                                         <th scope="col">"Assignee"</th><th scope="col">"Resolve by"</th><th scope="col">"Updated"</th>
                                     </tr></thead>
-                                    <tbody>{page.items.into_iter().map(|t| view! {
+                                    <tbody>{page.items.into_iter().enumerate().map(|(i, t)| view! {
                                         <tr>
+                                            <td><input type="checkbox" name=format!("ids[{i}]") value=t.id.to_string()
+                                                aria-label=format!("Select #{}", t.number)/></td>
                                             <td>{format!("#{}", t.number)}</td>
                                             <td><a href=format!("/console/tickets/{}", t.id)>{t.subject.clone()}</a>
                                                 {t.tags.iter().map(|g| view! { " " <span class="tag">{g.clone()}</span> }).collect_view()}</td>
@@ -211,6 +275,7 @@ pub fn TicketsPage() -> impl IntoView {
                                     }).collect_view()}</tbody>
                                 </table>
                             </div>
+                            </ActionForm>
                             {next.map(|href| view! { <p><a class="button secondary" href=href id="next-page">"Next page"</a></p> })}
                         }.into_any()
                     }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod contacts;
 pub mod email;
 pub mod error;
+pub mod notifications;
 pub mod state;
 pub mod tickets;
 pub mod users;

@@ -131,3 +131,14 @@ pub struct NewApiKey {
     pub summary: ApiKeySummary,
     pub secret: String,
 }
+
+/// An in-app notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: uuid::Uuid,
+    pub title: String,
+    /// Where it leads, a path inside Steward.
+    pub link: String,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}

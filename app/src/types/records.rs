@@ -261,6 +261,8 @@ pub struct AccountDetail {
     pub account: Account,
     pub locations: Vec<AccountRef>,
     pub contacts: Vec<Contact>,
+    /// The latest tickets of the account and its locations.
+    pub tickets: Vec<super::TicketSummary>,
     pub can_edit: bool,
     pub can_delete: bool,
     pub can_edit_accounting_id: bool,

@@ -8,9 +8,26 @@ pub use shells::*;
 
 use leptos::prelude::*;
 
+#[derive(Clone, Copy)]
+struct LiveTickets(ReadSignal<u64>);
+
 /// A counter that goes up whenever the server says a ticket the user may see changed
 /// (server-sent events on `/live/tickets`); lists and ticket pages refetch on it.
+/// The shells open the one connection per tab; pages share it.
 pub fn use_live_tickets() -> ReadSignal<u64> {
+    match use_context::<LiveTickets>() {
+        Some(LiveTickets(tick)) => tick,
+        None => provide_live_tickets(),
+    }
+}
+
+pub(crate) fn provide_live_tickets() -> ReadSignal<u64> {
+    let tick = open_live_tickets();
+    provide_context(LiveTickets(tick));
+    tick
+}
+
+fn open_live_tickets() -> ReadSignal<u64> {
     let (tick, set_tick) = signal(0u64);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {

@@ -82,6 +82,11 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
     let name = me.display_name.clone();
     let role = me.role().map(Role::label).unwrap_or_default();
     provide_context(me);
+    let live = super::provide_live_tickets();
+    let unread = Resource::new(
+        move || live.get(),
+        |_| crate::api::notifications::unread_notifications(),
+    );
     view! {
         <div class="shell">
             <nav class="shell-nav" aria-label="Console">
@@ -102,6 +107,15 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                     <div class="user-menu">
                         <span id="signed-in-as">{name}</span>
                         <span class="muted">{role}</span>
+                    <a class="bell" href="/console/notifications" id="notification-bell">
+                        "Notifications"
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let n = unread.await.unwrap_or(0);
+                                (n > 0).then(|| view! { " " <span class="count" id="unread-count" aria-label=format!("{n} unread")>{n}</span> })
+                            })}
+                        </Transition>
+                    </a>
                         <ThemeToggle/>
                         <SignOut/>
                     </div>
@@ -123,6 +137,7 @@ pub fn PortalShell() -> impl IntoView {
 fn PortalLayout(me: Me) -> impl IntoView {
     let name = me.display_name.clone();
     provide_context(me);
+    super::provide_live_tickets();
     view! {
         <div class="shell portal">
             <nav class="shell-nav" aria-label="Portal">

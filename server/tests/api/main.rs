@@ -8,5 +8,6 @@ mod helpers;
 mod ops;
 mod rest;
 mod tickets;
+mod tickets_console;
 mod tickets_mail;
 mod users;

@@ -240,6 +240,7 @@ fn AccountView(detail: AccountDetail) -> impl IntoView {
         account: a,
         locations,
         contacts,
+        tickets,
         can_edit,
         can_delete,
         can_invite,
@@ -315,8 +316,27 @@ fn AccountView(detail: AccountDetail) -> impl IntoView {
             </div>
             <ContactTable contacts can_invite/>
         </section>
+        <section class="section card" aria-labelledby="tickets-h">
+            <div class="page-header">
+                <h2 id="tickets-h">"Tickets"</h2>
+                <a class="button secondary" href=format!("/console/tickets?view=all&account={id}")>"All tickets"</a>
+            </div>
+            {if tickets.is_empty() {
+                view! { <p class="muted">"No tickets."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="stack" id="account-tickets">
+                        {tickets.into_iter().map(|t| view! {
+                            <li><a href=format!("/console/tickets/{}", t.id)>{format!("#{} {}", t.number, t.subject)}</a>
+                                " " <span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span>
+                                " " <span class="muted">{t.updated_at.format("%Y-%m-%d").to_string()}</span></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
         <div class="card-grid">
-            {["Tickets", "Chats", "Onboarding", "Health", "Orders"].into_iter().map(|s| view! {
+            {["Chats", "Onboarding", "Health", "Orders"].into_iter().map(|s| view! {
                 <section class="section placeholder" aria-label=s>
                     <h2>{s}</h2>
                     <p class="muted">"Arrives with its module."</p>

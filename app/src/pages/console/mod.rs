@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod contacts;
 mod dashboard;
+mod notifications;
 pub(crate) mod pickers;
 
 pub use crate::ui::ConsoleShell;
@@ -11,6 +12,7 @@ pub use accounts::*;
 pub use admin::*;
 pub use contacts::*;
 pub use dashboard::*;
+pub use notifications::*;
 
 /// Percent-encodes a query value (everything but unreserved characters).
 pub(crate) fn encode(s: &str) -> String {

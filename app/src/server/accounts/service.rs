@@ -84,10 +84,12 @@ pub async fn detail(
     let account = get(db, caller, id).await?;
     let locations = repo::locations(db, id).await?;
     let contacts = contacts::repo::for_account(db, id).await?;
+    let tickets = crate::server::tickets::for_account(db, caller, id).await?;
     Ok(AccountDetail {
         account,
         locations,
         contacts,
+        tickets,
         can_edit: caller.can(Permission::WriteAccounts),
         can_delete: caller.can(Permission::DeleteAccounts),
         can_edit_accounting_id: caller.can(Permission::SetAccountingId),
