@@ -13,16 +13,18 @@ fn me(caller: &Caller) -> Result<crate::types::UserId, ServiceError> {
     caller.user_id().ok_or(ServiceError::Forbidden)
 }
 
+type Row = (
+    uuid::Uuid,
+    String,
+    String,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
+
 /// The latest 50, unread first.
 pub async fn list(db: &PgPool, caller: &Caller) -> Result<Vec<Notification>, ServiceError> {
     let me = me(caller)?;
-    let rows: Vec<(
-        uuid::Uuid,
-        String,
-        String,
-        Option<DateTime<Utc>>,
-        DateTime<Utc>,
-    )> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, title, link, read_at, created_at FROM notification WHERE user_id = $1
              ORDER BY read_at IS NOT NULL, created_at DESC LIMIT 50",
     )
