@@ -205,3 +205,22 @@ CREATE TABLE saved_ticket_view (
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (user_id, name)
 );
+
+-- Requests from the public web form, waiting for the sender to confirm by mail.
+-- Only a SHA-256 of the confirmation token is kept; the IP is kept for rate limiting.
+CREATE TABLE web_form_request (
+    id           uuid PRIMARY KEY,
+    email        text NOT NULL,
+    subject      text NOT NULL,
+    description  text NOT NULL,
+    ticket_type  text NOT NULL,
+    token_hash   bytea NOT NULL UNIQUE,
+    client_ip    text NOT NULL,
+    contact_id   uuid REFERENCES contact (id) ON DELETE CASCADE,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    expires_at   timestamptz NOT NULL,
+    confirmed_at timestamptz,
+    ticket_id    uuid REFERENCES ticket (id) ON DELETE SET NULL
+);
+CREATE INDEX web_form_request_ip_idx ON web_form_request (client_ip, created_at);
+CREATE INDEX web_form_request_email_idx ON web_form_request (lower(email), created_at);

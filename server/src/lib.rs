@@ -10,4 +10,5 @@ pub mod middleware;
 pub mod rest;
 pub mod startup;
 pub mod telemetry;
+pub mod web_form;
 pub mod worker;

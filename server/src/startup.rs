@@ -1,7 +1,7 @@
 //! The composition root: pool, migrations, sessions, router, worker, graceful shutdown.
 
 use crate::config::Config;
-use crate::{files, health, live, middleware, rest, worker};
+use crate::{files, health, live, middleware, rest, web_form, worker};
 use app::app::{shell, App};
 use app::server::email::Mailer;
 use app::server::{AppState, Settings};
@@ -138,9 +138,14 @@ impl Application {
             tracing::info!("shutting down");
             let _ = stop_tx.send(true);
         };
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(signal)
-            .await;
+        // The peer address feeds the web form's rate limit.
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await;
         if let Some(worker) = worker {
             let _ = worker.await;
         }
@@ -214,6 +219,11 @@ pub fn router(config: &Config, state: AppState, addr: std::net::SocketAddr) -> R
             post(files::upload).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
         )
         .route("/files/{id}", get(files::download))
+        .route("/support/form", get(web_form::show).post(web_form::submit))
+        .route(
+            "/support/confirm",
+            get(web_form::confirm_page).post(web_form::confirm),
+        )
         .layer(axum::Extension(live::LiveHub::start(&state)))
         .with_state(state.clone());
 

@@ -11,3 +11,4 @@ mod tickets;
 mod tickets_console;
 mod tickets_mail;
 mod users;
+mod web_form;

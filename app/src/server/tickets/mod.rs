@@ -13,5 +13,6 @@ pub mod rules;
 pub mod service;
 pub mod sla;
 pub mod sweep;
+pub mod web_form;
 
 pub use service::*;
