@@ -7,6 +7,7 @@ pub mod auth;
 pub mod contacts;
 pub mod notifications;
 pub mod portal;
+pub mod support;
 pub mod tickets;
 
 #[cfg(feature = "ssr")]

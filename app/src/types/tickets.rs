@@ -410,6 +410,74 @@ pub struct TicketViewer {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketTypeSetting {
+    pub key: String,
+    pub label: String,
+    pub active: bool,
+}
+
+/// Targets in business minutes for one priority.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaTarget {
+    pub priority: TicketPriority,
+    pub first_response_minutes: i32,
+    pub resolution_minutes: i32,
+}
+
+/// Weekly hours (minutes after local midnight, Monday first) in a time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusinessHours {
+    pub time_zone: String,
+    pub open_minute: Vec<i32>,
+    pub close_minute: Vec<i32>,
+    pub reopen_days: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Holiday {
+    pub day: NaiveDate,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamSetting {
+    pub id: TeamId,
+    pub name: String,
+    pub auto_assign: bool,
+    pub members: Vec<super::Choice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupportSettings {
+    pub types: Vec<TicketTypeSetting>,
+    pub targets: Vec<SlaTarget>,
+    pub hours: BusinessHours,
+    pub holidays: Vec<Holiday>,
+    pub teams: Vec<TeamSetting>,
+    pub agents: Vec<super::Choice>,
+}
+
+/// `HH:MM` to minutes after midnight (`24:00` allowed as end of day).
+pub fn parse_clock(s: &str) -> Option<i32> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 1440).then_some(h * 60 + m)
+}
+
+pub fn format_clock(minutes: i32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// An inbound mail waiting for a person (unknown sender).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewMail {
+    pub id: uuid::Uuid,
+    pub from_address: String,
+    pub subject: String,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedTicketView {
     pub id: uuid::Uuid,
     pub name: String,
@@ -496,6 +564,15 @@ mod tests {
             .filter(|s| Resolved.can_become(*s))
             .collect();
         assert_eq!(next, vec![Open, Closed]);
+    }
+
+    #[test]
+    fn clock_times_parse_within_a_day() {
+        assert_eq!(parse_clock("09:30"), Some(570));
+        assert_eq!(parse_clock("24:00"), Some(1440));
+        assert_eq!(parse_clock("24:01"), None);
+        assert_eq!(parse_clock("9"), None);
+        assert_eq!(format_clock(570), "09:30");
     }
 
     #[test]

@@ -79,6 +79,11 @@ pub fn ConsoleShell() -> impl IntoView {
 #[component]
 fn ConsoleLayout(me: Me) -> impl IntoView {
     let is_admin = me.role() == Some(Role::Admin);
+    let manages_support = matches!(me.role(), Some(Role::Admin | Role::SupportManager));
+    let works_tickets = matches!(
+        me.role(),
+        Some(Role::Admin | Role::SupportManager | Role::SupportAgent)
+    );
     let name = me.display_name.clone();
     let role = me.role().map(Role::label).unwrap_or_default();
     provide_context(me);
@@ -96,6 +101,8 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                     <li><A href="/console/accounts">"Accounts"</A></li>
                     <li><A href="/console/contacts">"Contacts"</A></li>
                     <li><A href="/console/tickets">"Tickets"</A></li>
+                    {works_tickets.then(|| view! { <li><A href="/console/tickets/review">"Mail to review"</A></li> })}
+                    {manages_support.then(|| view! { <li><A href="/console/admin/support">"Support settings"</A></li> })}
                     {is_admin.then(|| view! {
                         <li><A href="/console/admin/users">"Users"</A></li>
                         <li><A href="/console/admin/api-keys">"API keys"</A></li>

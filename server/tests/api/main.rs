@@ -7,6 +7,7 @@ mod contacts;
 mod helpers;
 mod ops;
 mod rest;
+mod support_settings;
 mod tickets;
 mod tickets_console;
 mod tickets_mail;

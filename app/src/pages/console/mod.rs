@@ -6,6 +6,7 @@ mod contacts;
 mod dashboard;
 mod notifications;
 pub(crate) mod pickers;
+mod support;
 
 pub use crate::ui::ConsoleShell;
 pub use accounts::*;
@@ -13,6 +14,7 @@ pub use admin::*;
 pub use contacts::*;
 pub use dashboard::*;
 pub use notifications::*;
+pub use support::*;
 
 /// Percent-encodes a query value (everything but unreserved characters).
 pub(crate) fn encode(s: &str) -> String {

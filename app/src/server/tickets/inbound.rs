@@ -430,18 +430,10 @@ async fn store_file(
 }
 
 /// The review queue: mails from unknown senders not yet looked at.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReviewItem {
-    pub id: uuid::Uuid,
-    pub from_address: String,
-    pub subject: String,
-    pub received_at: chrono::DateTime<chrono::Utc>,
-}
-
 pub async fn review_queue(
     db: &sqlx::PgPool,
     caller: &Caller,
-) -> Result<Vec<ReviewItem>, ServiceError> {
+) -> Result<Vec<crate::types::ReviewMail>, ServiceError> {
     caller.staff(Permission::WorkTickets)?;
     let rows: Vec<(uuid::Uuid, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "SELECT id, from_address, subject, received_at FROM inbound_email
@@ -451,7 +443,7 @@ pub async fn review_queue(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| ReviewItem {
+        .map(|r| crate::types::ReviewMail {
             id: r.0,
             from_address: r.1,
             subject: r.2,

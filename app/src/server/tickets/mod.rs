@@ -11,6 +11,7 @@ pub mod inbound;
 pub mod repo;
 pub mod rules;
 pub mod service;
+pub mod settings;
 pub mod sla;
 pub mod sweep;
 pub mod web_form;
