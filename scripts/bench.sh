@@ -13,7 +13,8 @@ scripts/build.sh --release >/dev/null
 
 export STEWARD_PG_DIR=$PWD/.data/pg-bench STEWARD_PG_PORT=${BENCH_PG_PORT:-5435}
 scripts/dev-db.sh start >/dev/null
-trap 'kill $pid 2>/dev/null || true; scripts/dev-db.sh stop' EXIT
+pid=
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; scripts/dev-db.sh stop' EXIT
 admin=$(scripts/dev-db.sh url postgres)
 psql "$admin" -qc "DROP DATABASE IF EXISTS steward_bench WITH (FORCE)" -c "CREATE DATABASE steward_bench"
 export DATABASE_URL=$(scripts/dev-db.sh url steward_bench)
@@ -22,7 +23,7 @@ bin=${CARGO_TARGET_DIR:-$PWD/target}/release/steward
 base=http://127.0.0.1:$port
 
 echo "==> loading demo data ($accounts accounts)"
-"$bin" demo-data --accounts "$accounts" | head -1
+"$bin" demo-data --accounts "$accounts" >/dev/null
 counts=$(psql "$DATABASE_URL" -tAc "SELECT (SELECT count(*) FROM account) || ' accounts, ' || (SELECT count(*) FROM contact) || ' contacts'")
 
 echo "==> cold start"

@@ -57,9 +57,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/new") view=TicketNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/review") view=ReviewQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/support") view=SupportSettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("tickets/review") view=ReviewQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                 </ParentRoute>

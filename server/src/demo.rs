@@ -41,28 +41,144 @@ pub async fn run(config: &Config, accounts: usize, if_empty: bool) -> Result<(),
         .await
         .map_err(|e| e.to_string())?;
     if if_empty && users > 0 {
-        println!("Demo data already loaded.");
+        say("Demo data already loaded.");
     } else {
         let started = std::time::Instant::now();
         let (a, c) = load(&pool, accounts).await.map_err(|e| e.to_string())?;
-        println!(
-            "Loaded {a} accounts and {c} contacts in {:.1}s.",
+        let state = startup::state(config, pool.clone()).map_err(|e| e.to_string())?;
+        let t = load_tickets(&state).await.map_err(|e| e.to_string())?;
+        say(&format!(
+            "Loaded {a} accounts, {c} contacts and {t} tickets in {:.1}s.",
             started.elapsed().as_secs_f64()
-        );
+        ));
     }
     print_logins();
     Ok(())
 }
 
+/// Prints a line; a closed pipe (`| head`) is not an error worth a panic.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 pub fn print_logins() {
-    println!("\nDemo logins (password for all: {DEMO_PASSWORD}):");
+    say(&format!(
+        "\nDemo logins (password for all: {DEMO_PASSWORD}):"
+    ));
     for (email, _, role) in STAFF {
-        println!("  {role:<16} {email}");
+        say(&format!("  {role:<16} {email}"));
     }
-    println!(
+    say(&format!(
         "  {:<16} {CLIENT_EMAIL}  (client portal, Acme Corporation)",
         "client"
-    );
+    ));
+}
+
+/// A few tickets at Acme so that the desk and the portal are not empty: one raised by the
+/// demo client and answered, one urgent phone ticket, one resolved.
+pub async fn load_tickets(
+    state: &app::server::AppState,
+) -> Result<usize, app::server::ServiceError> {
+    use app::server::auth::{Caller, ClientCaller, StaffCaller};
+    use app::server::tickets;
+    use app::types::{NewTicket, Role, TicketChanges, TicketChannel, TicketPriority, TicketStatus};
+    let db = &state.db;
+    let agent: (app::types::UserId,) =
+        sqlx::query_as("SELECT id FROM app_user WHERE email = 'agent@steward.test'")
+            .fetch_one(db)
+            .await?;
+    let client: (
+        app::types::UserId,
+        app::types::ContactId,
+        app::types::AccountId,
+    ) = sqlx::query_as(
+        "SELECT u.id, c.id, c.account_id FROM app_user u JOIN contact c ON c.id = u.contact_id
+         WHERE u.email = $1",
+    )
+    .bind(CLIENT_EMAIL)
+    .fetch_one(db)
+    .await?;
+    let agent = Caller::Staff(StaffCaller {
+        user_id: Some(agent.0),
+        api_key_id: None,
+        role: Role::SupportAgent,
+    });
+    let client_caller = Caller::Client(ClientCaller {
+        user_id: client.0,
+        contact_id: client.1,
+        account_id: client.2,
+    });
+    let raised = tickets::create(
+        state,
+        &client_caller,
+        &NewTicket {
+            subject: "Receipt printer jams at the front desk".into(),
+            description: "Since Monday the receipt printer jams on every second receipt.".into(),
+            ticket_type: Some("hardware".into()),
+            priority: Some(TicketPriority::Medium),
+            asset_serial: Some("RP-4471".into()),
+            ..Default::default()
+        },
+        TicketChannel::Portal,
+    )
+    .await?;
+    tickets::reply(
+        state,
+        &agent,
+        raised.summary.id,
+        "Thanks for the report. Could you send a photo of the paper path?",
+        false,
+    )
+    .await?;
+    tickets::reply(
+        state,
+        &agent,
+        raised.summary.id,
+        "Likely the worn roller; spare in stock.",
+        true,
+    )
+    .await?;
+    let urgent = NewTicket {
+        subject: "Kiosk at the Lyon entrance shows a black screen".into(),
+        description: "Called in by the site manager.".into(),
+        ticket_type: Some("hardware".into()),
+        priority: Some(TicketPriority::Urgent),
+        account_id: Some(client.2),
+        contact_id: Some(client.1),
+        tags: vec!["kiosk".into()],
+        ..Default::default()
+    };
+    tickets::create(state, &agent, &urgent, TicketChannel::Phone).await?;
+    let question = NewTicket {
+        subject: "How do I export last month's invoices?".into(),
+        description: "Looking for a CSV export.".into(),
+        ticket_type: Some("billing".into()),
+        priority: Some(TicketPriority::Low),
+        account_id: Some(client.2),
+        contact_id: Some(client.1),
+        ..Default::default()
+    };
+    let done = tickets::create(state, &agent, &question, TicketChannel::Phone).await?;
+    tickets::reply(
+        state,
+        &agent,
+        done.summary.id,
+        "Billing → Invoices → Export CSV.",
+        false,
+    )
+    .await?;
+    tickets::update(
+        state,
+        &agent,
+        done.summary.id,
+        &TicketChanges {
+            status: Some(TicketStatus::Resolved),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(3)
 }
 
 /// Loads `accounts` top-level accounts plus locations and contacts. Returns (accounts, contacts).

@@ -125,6 +125,18 @@ async fn demo_data_loads_every_role_a_client_and_about_five_contacts_per_account
         )
         .await;
     assert_eq!(res.status(), 200);
+    // The desk and the portal start with Acme's tickets, one of them resolved.
+    assert_eq!(
+        server::demo::load_tickets(&app.state)
+            .await
+            .expect("tickets"),
+        3
+    );
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM ticket ORDER BY number")
+        .fetch_all(&app.db)
+        .await
+        .expect("tickets");
+    assert_eq!(statuses, vec!["open", "new", "resolved"]);
     // Loading twice must not fail (unique emails per run).
     server::demo::load(&app.db, 3).await.expect("second load");
 }
@@ -137,7 +149,31 @@ async fn console_pages_render_their_content_on_the_server() {
     let browser = app.signed_in(&email).await;
     let parent = app.account("Parent Holdings", None).await;
     let (_, contact, _) = app.client_user(parent).await;
+    let mut input = crate::tickets::new_ticket("Label printer offline");
+    input.account_id = Some(parent);
+    let ticket = app::server::tickets::create(
+        &app.state,
+        &TestApp::caller(app::types::Role::Admin),
+        &input,
+        app::types::TicketChannel::Phone,
+    )
+    .await
+    .expect("ticket");
+    let ticket = ticket.summary.id;
     let pages = [
+        ("/console/tickets".to_string(), "Label printer offline"),
+        (
+            format!("/console/tickets/{ticket}"),
+            "Label printer offline",
+        ),
+        ("/console/tickets/new".to_string(), "id=\"form-subject\""),
+        ("/console/tickets/review".to_string(), "Nothing to review"),
+        ("/console/notifications".to_string(), "Nothing new"),
+        ("/console/admin/support".to_string(), "Business hours"),
+        (
+            format!("/console/accounts/{parent}"),
+            "Label printer offline",
+        ),
         ("/console".to_string(), "Accounts"),
         ("/console/accounts".to_string(), "Parent Holdings"),
         ("/console/accounts/new".to_string(), "id=\"form-name\""),

@@ -169,3 +169,60 @@ async fn the_support_desk_finds_new_tickets_among_its_notifications() {
     let res = app.call::<UnreadNotifications>(&anonymous, &[]).await;
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn the_portal_renders_the_clients_tickets_without_internal_notes() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (_, _, client_email) = app.client_user(acme).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let mut input = new_ticket("Card terminal offline");
+    input.account_id = Some(acme);
+    let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    tickets::reply(
+        &app.state,
+        &agent,
+        t.summary.id,
+        "INTERNAL-ONLY suspect the router",
+        true,
+    )
+    .await
+    .expect("note");
+    tickets::reply(&app.state, &agent, t.summary.id, "We are on it.", false)
+        .await
+        .expect("reply");
+    let browser = app.signed_in(&client_email).await;
+    for (path, needle) in [
+        ("/portal/tickets".to_string(), "Card terminal offline"),
+        (format!("/portal/tickets/{}", t.summary.id), "We are on it."),
+        ("/portal/tickets/new".to_string(), "id=\"form-subject\""),
+    ] {
+        let res = browser
+            .get(format!("{}{path}", app.base))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.expect("html");
+        assert!(html.contains(needle), "{path} should contain {needle}");
+        assert!(
+            !html.contains("INTERNAL-ONLY"),
+            "{path} leaked an internal note"
+        );
+    }
+    // Another company's client gets no ticket page.
+    let globex = app.account("Globex", None).await;
+    let (_, _, other_email) = app.client_user(globex).await;
+    let other = app.signed_in(&other_email).await;
+    let res = other
+        .get(format!("{}/portal/tickets/{}", app.base, t.summary.id))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    let html = res.text().await.expect("html");
+    assert!(!html.contains("Card terminal offline"));
+}

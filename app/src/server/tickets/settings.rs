@@ -105,12 +105,11 @@ pub async fn save_type(
     caller.staff(Permission::ManageSupport)?;
     let mut c = Checks::default();
     let key = c.required("key", key, 40).to_lowercase();
-    if !key.is_empty()
-        && !(key.starts_with(|ch: char| ch.is_ascii_lowercase())
-            && key
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'))
-    {
+    let well_formed = key.starts_with(|ch: char| ch.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+    if !key.is_empty() && !well_formed {
         c.add(
             "key",
             "must start with a letter and use only a-z, 0-9 and _",
