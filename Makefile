@@ -13,6 +13,7 @@ release:        ## optimised server and browser bundle
 
 bench:          ## benchmarks; figures go to docs/BENCHMARKS.md
 	scripts/bench.sh
+	scripts/bench-tickets.sh
 
 fmt:
 	cargo fmt --all

@@ -43,7 +43,8 @@ cookie="steward_session=$(awk '/steward_session/ {print $7}' "$jar")"
 run() { # name, concurrency, url, headers...
   local name=$1 c=$2 url=$3; shift 3
   local out
-  out=$(wrk -t2 -c"$c" -d"${secs}s" --latency "$@" "$url")
+  local threads=$(( c < 2 ? c : 2 ))
+  out=$(wrk -t"$threads" -c"$c" -d"${secs}s" --latency "$@" "$url")
   local p50 p99 rps
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Ticket benchmarks for docs/BENCHMARKS.md: a release build against generated tickets and
+# replies (default 1,000,000 and 5,000,000) on a private PostgreSQL, beside pgbench's
+# single-row insert rate on the same server in the same run.
+# Usage: scripts/bench-tickets.sh   (BENCH_TICKETS, BENCH_REPLIES, BENCH_SECONDS=20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+tickets=${BENCH_TICKETS:-1000000}
+replies=${BENCH_REPLIES:-5000000}
+secs=${BENCH_SECONDS:-20}
+port=${BENCH_PORT:-3101}
+scripts/ensure-tools.sh >/dev/null
+scripts/build.sh --release >/dev/null
+
+export STEWARD_PG_DIR=$PWD/.data/pg-bench STEWARD_PG_PORT=${BENCH_PG_PORT:-5435}
+scripts/dev-db.sh start >/dev/null
+pid=
+work=$(mktemp -d)
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"; scripts/dev-db.sh stop' EXIT
+admin=$(scripts/dev-db.sh url postgres)
+psql "$admin" -qc "DROP DATABASE IF EXISTS steward_bench_tickets WITH (FORCE)" -c "CREATE DATABASE steward_bench_tickets"
+export DATABASE_URL=$(scripts/dev-db.sh url steward_bench_tickets)
+export STEWARD_ADDR=127.0.0.1:$port STEWARD_SITE_ROOT=$PWD/target/site RUST_LOG=warn STEWARD_WORKER=false
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/steward
+base=http://127.0.0.1:$port
+
+echo "==> demo data, then $tickets tickets and $replies replies (indexes rebuilt after the load)"
+"$bin" demo-data --accounts 2000 >/dev/null
+t0=$(date +%s)
+psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v tickets="$tickets" -v replies="$replies" <<'SQL'
+INSERT INTO team (id, name, auto_assign) VALUES ('00000000-0000-0000-0000-0000000000a1', 'Hardware', false),
+  ('00000000-0000-0000-0000-0000000000a2', 'Software', false);
+DROP INDEX ticket_search_idx, ticket_message_search_idx, ticket_open_due_idx, ticket_assignee_idx,
+  ticket_account_idx, ticket_updated_idx, ticket_status_idx, ticket_tags_idx, ticket_message_ticket_idx;
+CREATE TEMP TABLE accts AS SELECT row_number() OVER () AS n, id FROM account;
+SELECT count(*) AS naccts FROM accts \gset
+CREATE TEMP TABLE words AS SELECT ARRAY['printer','kiosk','scanner','network','invoice','login','screen',
+  'terminal','router','label','card','reader','badge','camera','update','license','backup','email','vpn','tablet'] AS a,
+  ARRAY['jams','offline','slow','broken','error','missing','frozen','flickers','rejected','fails','beeps','restarts'] AS b;
+INSERT INTO ticket (id, number, subject, description, ticket_type, priority, status, channel, account_id, team_id,
+    tags, first_response_due, resolution_due, first_responded_at, created_at, updated_at)
+SELECT gen_random_uuid(), 100000 + g,
+       w.a[1 + (g * 7) % 20] || ' ' || w.b[1 + (g * 13) % 12] || ' at site ' || (g % 977),
+       'The ' || w.a[1 + (g * 11) % 20] || ' ' || w.b[1 + (g * 5) % 12] || ' since ' || (g % 28 + 1) || ' days; '
+         || w.a[1 + (g * 3) % 20] || ' checked.',
+       (ARRAY['hardware','software','question','billing'])[1 + g % 4],
+       (ARRAY['low','medium','medium','high','urgent'])[1 + g % 5],
+       (ARRAY['new','open','open','pending_client','on_hold','resolved','closed','closed','closed','closed'])[1 + g % 10],
+       (ARRAY['portal','email','web_form','phone','api'])[1 + g % 5],
+       a.id,
+       CASE WHEN g % 3 = 0 THEN NULL WHEN g % 3 = 1 THEN '00000000-0000-0000-0000-0000000000a1'::uuid
+            ELSE '00000000-0000-0000-0000-0000000000a2'::uuid END,
+       CASE WHEN g % 11 = 0 THEN ARRAY['vip'] ELSE '{}' END,
+       now() - (g % 400) * interval '1 day' + interval '8 hours',
+       now() - (g % 400) * interval '1 day' + interval '3 days',
+       CASE WHEN g % 4 = 0 THEN NULL ELSE now() - (g % 400) * interval '1 day' + interval '1 hour' END,
+       now() - (g % 400) * interval '1 day', now() - (g % 400) * interval '1 day' + interval '2 hours'
+FROM generate_series(1, :tickets) g JOIN accts a ON a.n = 1 + g % :naccts, words w;
+SELECT setval('ticket_number_seq', 100000 + :tickets + 1);
+CREATE TEMP TABLE tids AS SELECT row_number() OVER () AS n, id FROM ticket;
+INSERT INTO ticket_message (id, ticket_id, internal, author_name, body, via, created_at)
+SELECT gen_random_uuid(), t.id, g % 6 = 0, CASE WHEN g % 2 = 0 THEN 'Ada Agent' ELSE 'Client' END,
+       'Tried the ' || w.a[1 + (g * 17) % 20] || ' again; it ' || w.b[1 + (g * 19) % 12] || '. Ref ' || g,
+       (ARRAY['portal','console','email'])[1 + g % 3], now() - (g % 400) * interval '1 day'
+FROM generate_series(1, :replies) g
+JOIN tids t ON t.n = 1 + g % :tickets, words w;
+CREATE INDEX ticket_open_due_idx ON ticket (team_id, resolution_due) WHERE status NOT IN ('resolved', 'closed');
+CREATE INDEX ticket_assignee_idx ON ticket (assignee_id, updated_at DESC) WHERE status NOT IN ('resolved', 'closed');
+CREATE INDEX ticket_account_idx ON ticket (account_id, updated_at DESC);
+CREATE INDEX ticket_updated_idx ON ticket (updated_at DESC, id DESC);
+CREATE INDEX ticket_status_idx ON ticket (status);
+CREATE INDEX ticket_tags_idx ON ticket USING gin (tags);
+CREATE INDEX ticket_search_idx ON ticket USING gin (search);
+CREATE INDEX ticket_message_ticket_idx ON ticket_message (ticket_id, created_at);
+CREATE INDEX ticket_message_search_idx ON ticket_message USING gin (search);
+VACUUM ANALYZE;
+SQL
+load_secs=$(( $(date +%s) - t0 ))
+counts=$(psql "$DATABASE_URL" -tAc "SELECT (SELECT count(*) FROM ticket) || ' tickets, ' || (SELECT count(*) FROM ticket_message) || ' replies, ' || pg_size_pretty(pg_database_size(current_database()))")
+
+"$bin" serve >/dev/null 2>&1 &
+pid=$!
+until curl -sf "$base/readyz" >/dev/null; do sleep 0.05; done
+key=$("$bin" api-key --name bench --role support_agent)
+account=$(psql "$DATABASE_URL" -tAc "SELECT id FROM account WHERE name = 'Acme Corporation'")
+
+cat > "$work/create.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"subject":"Printer jams at the desk","description":"It jams on every second receipt.","account_id":"$account","priority":"high","ticket_type":"hardware"}'
+LUA
+
+run() { # name, concurrency, url, args...
+  local name=$1 c=$2 url=$3; shift 3
+  local threads=$(( c < 2 ? c : 2 ))
+  local out
+  out=$(wrk -t"$threads" -c"$c" -d"${secs}s" --latency -H "Authorization: Bearer $key" "$@" "$url")
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$c" \
+    "$(echo "$out" | awk '$1 == "50%" {print $2}')" "$(echo "$out" | awk '$1 == "99%" {print $2}')" \
+    "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" "$(echo "$out" | awk '/Non-2xx/ {print $4}')"
+}
+
+echo "==> load (wrk, ${secs}s each)"
+results=$(
+  echo "| request | concurrency | p50 | p99 | req/s | non-2xx |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  run "POST /api/v1/tickets (create)" 16 "$base/api/v1/tickets" -s "$work/create.lua"
+  run "open tickets of a team by SLA due" 1 "$base/api/v1/tickets?view=open&team_id=00000000-0000-0000-0000-0000000000a1&sort=due"
+  run "open tickets of a team by SLA due" 16 "$base/api/v1/tickets?view=open&team_id=00000000-0000-0000-0000-0000000000a1&sort=due"
+  run "full-text search \"kiosk frozen\"" 1 "$base/api/v1/tickets?view=all&q=kiosk%20frozen"
+  run "full-text search \"kiosk frozen\"" 16 "$base/api/v1/tickets?view=all&q=kiosk%20frozen"
+)
+kill "$pid"; pid=
+
+echo "==> pgbench: one-row insert, same server, same concurrency"
+psql "$DATABASE_URL" -qc "CREATE TABLE IF NOT EXISTS bench_insert (id uuid PRIMARY KEY, subject text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+echo "INSERT INTO bench_insert (id, subject) VALUES (gen_random_uuid(), 'Printer jams at the desk');" > "$work/insert.sql"
+tps=$(pgbench -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
+
+cat <<REPORT
+
+Data: $counts (generated in ${load_secs}s). Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB.
+Durability as shipped: fsync on, synchronous_commit on.
+
+$results
+
+| measure | value |
+| --- | --- |
+| pgbench single-row insert, 16 clients | ${tps} tx/s |
+REPORT
