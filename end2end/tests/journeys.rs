@@ -530,6 +530,56 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         .expect("measure");
     assert_eq!(overflow, json!(false), "no horizontal scrolling on a phone");
     snap(b, "portal-360").await;
+    // The client's ticket pages too: the list, a ticket with its conversation, the form.
+    for (path_, marker) in [
+        ("/portal/tickets", "#portal-tickets"),
+        ("/portal/tickets/new", "#form-subject"),
+    ] {
+        b.goto(&format!("{}{path_}", s.base)).await.expect("goto");
+        eventually(marker, || async {
+            b.find(Locator::Css(marker)).await.is_ok()
+        })
+        .await;
+        let overflow = b
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        assert_eq!(
+            overflow,
+            json!(false),
+            "{path_} scrolls sideways on a phone"
+        );
+    }
+    b.goto(&format!("{}/portal/tickets", s.base))
+        .await
+        .expect("goto");
+    eventually("a demo ticket", || {
+        page_has(b, "#portal-tickets", "Receipt printer")
+    })
+    .await;
+    b.find(Locator::PartialLinkText("Receipt printer"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    eventually("the conversation", || page_has(b, "#conversation", "photo")).await;
+    let overflow = b
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(
+        overflow,
+        json!(false),
+        "a ticket page scrolls sideways on a phone"
+    );
+    snap(b, "portal-ticket-360").await;
 }
 
 async fn click(b: &Client, id: &str) {

@@ -43,7 +43,14 @@ pub async fn get_ticket_detail(id: TicketId) -> Result<TicketDetail, AppError> {
 #[server]
 pub async fn raise_ticket(form: NewTicketForm) -> Result<Ticket, AppError> {
     let (state, caller) = context().await?;
-    let input = form.parse().map_err(invalid)?;
+    let mut input = form.parse().map_err(invalid)?;
+    if !form.contact_email.trim().is_empty() && !matches!(caller, Caller::Client(_)) {
+        input.contact_id = Some(
+            tickets::contact_by_email(&state.db, &caller, &form.contact_email)
+                .await
+                .map_err(fail)?,
+        );
+    }
     let t = tickets::create(&state, &caller, &input, TicketChannel::Phone)
         .await
         .map_err(fail)?;

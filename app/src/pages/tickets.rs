@@ -310,6 +310,8 @@ fn NewTicketForm(staff: bool) -> impl IntoView {
             <div class="form">
                 {staff.then(|| view! {
                     <AccountPicker label="Account" name="form[account_id]" selected=None error=err("account_id")/>
+                    <TextField label="Requesting contact's email" name="form[contact_email]" kind="email"
+                        hint="Optional: a contact of this account; they get the replies by mail." error=err("contact_id")/>
                 })}
                 <TextField label="Subject" name="form[subject]" required=true error=err("subject")/>
                 <div class="field-row">

@@ -323,6 +323,8 @@ pub struct NewTicketForm {
     pub location_id: String,
     pub asset_serial: String,
     pub contact_id: String,
+    /// Staff may name the requesting contact by an address of theirs.
+    pub contact_email: String,
     pub team_id: String,
     pub tags: String,
 }

@@ -58,6 +58,7 @@ impl Handler for Catcher {
 
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     pub db: PgPool,
     pub state: AppState,
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
@@ -119,6 +120,7 @@ impl TestApp {
             run_worker: false,
             json_logs: false,
         };
+        let database_url = config.database_url.clone();
         let app = Application::build(&config).await.expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
@@ -126,11 +128,35 @@ impl TestApp {
         tokio::spawn(app.run(Some(rx)));
         TestApp {
             base,
+            database_url,
             db: state.db.clone(),
             state,
             inbox,
             _shutdown: tx,
         }
+    }
+
+    /// A second server instance on the same database (as behind a load balancer).
+    pub async fn second_instance(&self) -> (String, watch::Sender<bool>) {
+        let config = Config {
+            database_url: self.database_url.clone(),
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            public_url: "http://steward.test".into(),
+            site_root: concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site").into(),
+            smtp_url: None,
+            mail_from: "Steward <steward@steward.test>".into(),
+            secure_cookies: false,
+            db_max_connections: 5,
+            request_timeout_secs: 30,
+            body_limit_bytes: 64 * 1024,
+            run_worker: false,
+            json_logs: false,
+        };
+        let app = Application::build(&config).await.expect("build second app");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(app.run(Some(rx)));
+        (base, tx)
     }
 
     /// A browser-like client: keeps cookies and sends our Origin, as pages do.

@@ -226,3 +226,37 @@ async fn the_portal_renders_the_clients_tickets_without_internal_notes() {
     let html = res.text().await.expect("html");
     assert!(!html.contains("Card terminal offline"));
 }
+
+#[tokio::test]
+async fn an_agent_logs_a_phone_ticket_for_a_contact_named_by_email() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (_, contact, client_email) = app.client_user(acme).await;
+    let (_, agent_email) = app.staff_user(Role::SupportAgent).await;
+    let browser = app.signed_in(&agent_email).await;
+    let form = |email: &str| {
+        vec![
+            ("form[subject]", "Phone: scanner dead".to_string()),
+            ("form[description]", "Called at 9:10.".to_string()),
+            ("form[account_id]", acme.to_string()),
+            ("form[contact_email]", email.to_string()),
+        ]
+    };
+    let res = app
+        .call::<app::api::tickets::RaiseTicket>(&browser, &form("nobody@nowhere.example"))
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap_or_default().contains("contact_id"));
+    let res = app
+        .call::<app::api::tickets::RaiseTicket>(&browser, &form(&client_email.to_uppercase()))
+        .await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let t: app::types::Ticket = res.json().await.expect("json");
+    assert_eq!(t.contact_id, Some(contact));
+    assert_eq!(t.summary.channel, TicketChannel::Phone);
+}

@@ -481,3 +481,38 @@ async fn live_updates_reach_the_clients_page_only_for_their_own_tickets() {
         .expect("connect");
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn a_change_made_on_one_instance_reaches_pages_open_on_another() {
+    let app = TestApp::spawn().await;
+    let (other_base, _stop) = app.second_instance().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, agent_email) = staff(&app, Role::SupportAgent).await;
+    // The agent's browser is connected to the second instance…
+    let browser = app.signed_in(&agent_email).await;
+    let mut stream = browser
+        .get(format!("{other_base}/live/tickets"))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(stream.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // …and the ticket is raised through the first.
+    let mut input = new_ticket("Raised on instance one");
+    input.account_id = Some(acme);
+    let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !received.contains(&t.summary.id.to_string()) {
+        match tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("the change in time")
+            .expect("stream")
+        {
+            Some(c) => received.push_str(&String::from_utf8_lossy(&c)),
+            None => panic!("stream ended"),
+        }
+    }
+}

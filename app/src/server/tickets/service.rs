@@ -324,6 +324,23 @@ pub async fn create(
     repo::find(db, id).await?.ok_or(ServiceError::NotFound)
 }
 
+/// The active contact with this address, for staff naming a ticket's requester.
+pub async fn contact_by_email(
+    db: &PgPool,
+    caller: &Caller,
+    address: &str,
+) -> Result<ContactId, ServiceError> {
+    caller.staff(Permission::WorkTickets)?;
+    let found: Option<ContactId> = sqlx::query_scalar(
+        "SELECT c.id FROM contact_email e JOIN contact c ON c.id = e.contact_id
+         WHERE lower(e.email) = lower($1)",
+    )
+    .bind(address.trim())
+    .fetch_optional(db)
+    .await?;
+    found.ok_or_else(|| ServiceError::field("contact_id", "no contact has this address"))
+}
+
 /// Raises a ticket on behalf of a known contact (email-to-case, confirmed web form),
 /// inside the caller's transaction.
 pub async fn create_for_contact(
