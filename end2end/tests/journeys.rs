@@ -560,7 +560,7 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         page_has(b, "#portal-tickets", "Receipt printer")
     })
     .await;
-    b.find(Locator::PartialLinkText("Receipt printer"))
+    b.find(Locator::XPath("//a[contains(., 'Receipt printer')]"))
         .await
         .expect("link")
         .click()
