@@ -1,6 +1,6 @@
 //! The router: public auth pages, `/console/*` for staff, `/portal/*` for clients.
 
-use crate::pages::{auth::*, console::*, portal::*, tickets::*, NotFoundPage};
+use crate::pages::{auth::*, chat::*, console::*, portal::*, tickets::*, NotFoundPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -59,6 +59,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tickets/new") view=TicketNewPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/review") view=ReviewQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("chats") view=ChatInboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("chats/:id") view=ConsoleConversationPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/support") view=SupportSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
@@ -69,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tickets") view=PortalTicketsPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/new") view=PortalNewTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view=PortalTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("chat") view=PortalChatPage ssr=SsrMode::Async/>
+                    <Route path=path!("chat/:id") view=PortalConversationPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

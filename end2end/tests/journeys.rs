@@ -690,3 +690,138 @@ async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
     snap(&agent, "console-ticket-resolved").await;
     let _ = agent.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_chats_with_an_agent_who_converts_the_chat_into_a_ticket() {
+    let s = stack().await;
+    let client = &s.browser;
+    let agent = new_browser(&s.driver).await;
+
+    // The agent opens the chat inbox, which puts them online.
+    sign_in_with(&agent, &s.base, "agent@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(&agent).await == "/console" }).await;
+    agent
+        .goto(&format!("{}/console/chats", s.base))
+        .await
+        .expect("goto");
+    wait_hydrated(&agent).await;
+    eventually("the agent online", || async {
+        agent
+            .find(Locator::Css("#my-presence[data-presence='online']"))
+            .await
+            .is_ok()
+    })
+    .await;
+
+    // The client starts a chat from the portal.
+    sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
+    eventually("the portal", || async { path(client).await == "/portal" }).await;
+    client
+        .goto(&format!("{}/portal/chat", s.base))
+        .await
+        .expect("goto");
+    wait_hydrated(client).await;
+    fill(client, "#topic", "Scanner offline at the depot").await;
+    fill(
+        client,
+        "#text",
+        "Our handheld scanner cannot connect since noon.",
+    )
+    .await;
+    click(client, "start-chat-submit").await;
+    eventually("the client's chat page", || {
+        page_has(client, "#chat-topic", "Scanner offline at the depot")
+    })
+    .await;
+    wait_hydrated(client).await;
+
+    // The chat is offered to the agent, live; they accept and open it.
+    eventually("the offer in the agent's inbox", || {
+        page_has(&agent, "#offered-chats", "Scanner offline at the depot")
+    })
+    .await;
+    agent
+        .find(Locator::XPath(
+            "//ul[@id='offered-chats']//button[normalize-space()='Accept']",
+        ))
+        .await
+        .expect("accept button")
+        .click()
+        .await
+        .expect("click");
+    eventually("the chat among the agent's own", || {
+        page_has(&agent, "#my-chats", "Scanner offline at the depot")
+    })
+    .await;
+    agent
+        .find(Locator::LinkText("Scanner offline at the depot"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    eventually("the agent's chat page", || {
+        page_has(&agent, "#chat-messages", "cannot connect since noon")
+    })
+    .await;
+    wait_hydrated(&agent).await;
+    eventually("the client told who answers", || {
+        page_has(client, "#chat-status", "With ")
+    })
+    .await;
+
+    // They exchange messages, each seeing the other typing.
+    fill(&agent, "#chat-text", "Could you restart the scanner").await;
+    eventually("the agent typing, on the client's screen", || {
+        page_has(client, "#chat-typing", "is typing")
+    })
+    .await;
+    fill(
+        &agent,
+        "#chat-text",
+        "Could you restart the scanner, please?",
+    )
+    .await;
+    click(&agent, "chat-send").await;
+    eventually("the agent's message at the client", || {
+        page_has(client, "#chat-messages", "restart the scanner, please?")
+    })
+    .await;
+    fill(client, "#chat-text", "Restarted, still offline").await;
+    eventually("the client typing, on the agent's screen", || {
+        page_has(&agent, "#chat-typing", "is typing")
+    })
+    .await;
+    fill(client, "#chat-text", "Restarted, still offline.").await;
+    click(client, "chat-send").await;
+    eventually("the client's message at the agent", || {
+        page_has(&agent, "#chat-messages", "Restarted, still offline.")
+    })
+    .await;
+    eventually("the client's message marked read", || {
+        page_has(client, "#chat-messages", "Read")
+    })
+    .await;
+    snap(client, "portal-chat").await;
+    snap(&agent, "console-chat").await;
+
+    // The agent converts the chat into a ticket; the client finds it in the portal.
+    click(&agent, "convert-chat-submit").await;
+    eventually("the agent on the new ticket", || {
+        page_has(&agent, "#ticket-title", "Scanner offline at the depot")
+    })
+    .await;
+    eventually("the client told of the ticket", || {
+        page_has(client, "#chat-messages", "was raised from this chat")
+    })
+    .await;
+    client
+        .goto(&format!("{}/portal/tickets", s.base))
+        .await
+        .expect("goto");
+    eventually("the ticket in the portal", || {
+        page_has(client, "main", "Scanner offline at the depot")
+    })
+    .await;
+    let _ = agent.close().await;
+}

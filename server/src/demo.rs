@@ -47,6 +47,7 @@ pub async fn run(config: &Config, accounts: usize, if_empty: bool) -> Result<(),
         let (a, c) = load(&pool, accounts).await.map_err(|e| e.to_string())?;
         let state = startup::state(config, pool.clone()).map_err(|e| e.to_string())?;
         let t = load_tickets(&state).await.map_err(|e| e.to_string())?;
+        load_chats(&state).await.map_err(|e| e.to_string())?;
         say(&format!(
             "Loaded {a} accounts, {c} contacts and {t} tickets in {:.1}s.",
             started.elapsed().as_secs_f64()
@@ -179,6 +180,87 @@ pub async fn load_tickets(
     )
     .await?;
     Ok(3)
+}
+
+/// Chat for the demo: canned responses, a desk that answers around the clock (so the
+/// demo works at any hour), and one finished conversation at Acme.
+pub async fn load_chats(state: &app::server::AppState) -> Result<(), app::server::ServiceError> {
+    use app::server::auth::{Caller, ClientCaller, StaffCaller};
+    use app::server::chat;
+    use app::types::{AgentPresence, Role};
+    let db = &state.db;
+    sqlx::query("UPDATE chat_settings SET offline_outside_hours = false")
+        .execute(db)
+        .await?;
+    let admin = Caller::Staff(StaffCaller {
+        user_id: None,
+        api_key_id: None,
+        role: Role::Admin,
+    });
+    for (shortcut, title, body) in [
+        ("hello", "Greeting", "Hello! Thanks for reaching out. How can I help you today?"),
+        ("restart", "Restart the device", "Could you switch the device off, wait ten seconds and switch it on again? Tell me what you see then."),
+        ("ticket", "We'll follow up by ticket", "I have raised a ticket for this so that our technicians can follow up; you will find it under Tickets in your portal."),
+        ("thanks", "Closing", "Thank you for chatting with us. Have a good day!"),
+    ] {
+        chat::save_canned_response(db, &admin, shortcut, title, body).await?;
+    }
+    let (agent_id,): (app::types::UserId,) =
+        sqlx::query_as("SELECT id FROM app_user WHERE email = 'agent@steward.test'")
+            .fetch_one(db)
+            .await?;
+    let (user_id, contact_id, account_id): (app::types::UserId, app::types::ContactId, app::types::AccountId) =
+        sqlx::query_as(
+            "SELECT u.id, c.id, c.account_id FROM app_user u JOIN contact c ON c.id = u.contact_id WHERE u.email = $1",
+        )
+        .bind(CLIENT_EMAIL)
+        .fetch_one(db)
+        .await?;
+    let agent = Caller::Staff(StaffCaller {
+        user_id: Some(agent_id),
+        api_key_id: None,
+        role: Role::SupportAgent,
+    });
+    let client = Caller::Client(ClientCaller {
+        user_id,
+        contact_id,
+        account_id,
+    });
+    chat::set_presence(db, &agent, AgentPresence::Online).await?;
+    let started = chat::start(
+        db,
+        &client,
+        "Card reader at the café till",
+        None,
+        "The card reader at the café says 'terminal not registered'.",
+        uuid::Uuid::new_v4(),
+    )
+    .await?;
+    chat::accept(db, &agent, started.id).await?;
+    let agent_side = chat::participant(db, &agent).await?;
+    let client_side = chat::participant(db, &client).await?;
+    for (who, text) in [
+        (
+            &agent_side,
+            "Hello! Could you switch it off, wait ten seconds and switch it on again?",
+        ),
+        (&client_side, "Done, it works again. Thanks!"),
+        (&agent_side, "Great. Thank you for chatting with us!"),
+    ] {
+        chat::send(db, who, started.id, uuid::Uuid::new_v4(), text, false).await?;
+    }
+    chat::close(db, &agent, started.id).await?;
+    chat::rate(
+        db,
+        &client,
+        started.id,
+        5,
+        &Some("Quick and friendly.".into()),
+    )
+    .await?;
+    // The demo agent is not really at a desk: offline until they open the console.
+    chat::set_presence(db, &agent, AgentPresence::Offline).await?;
+    Ok(())
 }
 
 /// Loads `accounts` top-level accounts plus locations and contacts. Returns (accounts, contacts).

@@ -1,13 +1,14 @@
-//! Ticket files for the browser pages: upload from a plain HTML form (multipart, then
+//! Ticket and chat files for the browser pages: upload from a plain HTML form (multipart, then
 //! back to the ticket) and download, both with the session's caller and the same
 //! domain checks as the REST API.
 
 use crate::rest::tickets::{file_response, read_upload};
 use app::error::AppError;
 use app::server::auth::Caller;
+use app::server::chat;
 use app::server::tickets::attachments;
 use app::server::AppState;
-use app::types::{AttachmentId, TicketId};
+use app::types::{AttachmentId, ChatFileId, ConversationId, TicketId};
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -66,13 +67,62 @@ pub async fn download(
         Ok((name, content_type, bytes)) => {
             file_response(&name, &content_type, bytes).into_response()
         }
-        Err(e) => {
-            let status = match AppError::from(e) {
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden | AppError::NotFound => StatusCode::NOT_FOUND,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            status.into_response()
+        Err(e) => refusal(e),
+    }
+}
+
+/// `POST /files/conversations/{id}`: adds the form's file to a chat, then returns to the
+/// chat page (which resumes its connection); refusals come back as `?upload_error=`.
+pub async fn upload_to_chat(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> Response {
+    let Ok(conversation) = id.parse::<ConversationId>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let page = match caller {
+        Caller::Client(_) => format!("/portal/chat/{conversation}"),
+        _ => format!("/console/chats/{conversation}"),
+    };
+    let result = match read_upload(form).await {
+        Ok(upload) => chat::attach(&state.db, &caller, conversation, &upload)
+            .await
+            .map(|_| ())
+            .map_err(|e| AppError::from(e).to_string()),
+        Err(p) => Err(p.detail.unwrap_or(p.title)),
+    };
+    match result {
+        Ok(()) => Redirect::to(&page).into_response(),
+        Err(message) => {
+            Redirect::to(&format!("{page}?upload_error={}", url_escape(&message))).into_response()
         }
     }
+}
+
+/// `GET /files/chat/{id}`: a chat file as a download, if the caller may see the chat.
+pub async fn download_chat_file(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<ChatFileId>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match chat::download(&state.db, &caller, id).await {
+        Ok((name, content_type, bytes)) => {
+            file_response(&name, &content_type, bytes).into_response()
+        }
+        Err(e) => refusal(e),
+    }
+}
+
+fn refusal(e: app::server::ServiceError) -> Response {
+    let status = match AppError::from(e) {
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::NotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    status.into_response()
 }

@@ -1,6 +1,7 @@
 //! Steward's server: configuration, the HTTP composition root, the REST API,
 //! background work and demo data. The domain itself lives in `app::server`.
 
+pub mod chat;
 pub mod config;
 pub mod demo;
 pub mod files;

@@ -5,7 +5,7 @@ use app::server::auth::{api_keys, service, Caller};
 use app::server::AppState;
 use app::types::UserId;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
@@ -65,34 +65,39 @@ pub async fn resolve_caller(
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let has_bearer = req.headers().contains_key(header::AUTHORIZATION);
-    if unsafe_method && !has_bearer {
-        let headers = req.headers();
-        let origin = headers
-            .get(header::ORIGIN)
-            .or_else(|| headers.get(header::REFERER))
-            .and_then(|v| v.to_str().ok())
-            .map(origin_of);
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or_default();
-        let allowed = match origin {
-            Some(o) => {
-                o == origin_of(&state.settings.public_url)
-                    || o == format!("http://{host}")
-                    || o == format!("https://{host}")
-            }
-            // No Origin or Referer: only a request without cookies (no ambient authority) passes.
-            None => !headers.contains_key(header::COOKIE),
-        };
-        if !allowed {
-            tracing::warn!("cross-origin request refused");
-            return Problem::new(StatusCode::FORBIDDEN, "Cross-site request refused")
-                .detail("State-changing requests must come from Steward's own pages.")
-                .into_response();
-        }
+    if unsafe_method
+        && !has_bearer
+        && !origin_allowed(req.headers(), &state.settings.public_url, false)
+    {
+        tracing::warn!("cross-origin request refused");
+        return Problem::new(StatusCode::FORBIDDEN, "Cross-site request refused")
+            .detail("State-changing requests must come from Steward's own pages.")
+            .into_response();
     }
     next.run(req).await
+}
+
+/// Whether a browser request comes from our own pages: its `Origin` (or `Referer`) is
+/// the public URL or the request's own host. Without either, only a request carrying no
+/// cookies passes, unless `required` (websockets, which browsers always send it for).
+pub fn origin_allowed(headers: &HeaderMap, public_url: &str, required: bool) -> bool {
+    let origin = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .map(origin_of);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    match origin {
+        Some(o) => {
+            o == origin_of(public_url)
+                || o == format!("http://{host}")
+                || o == format!("https://{host}")
+        }
+        None => !required && !headers.contains_key(header::COOKIE),
+    }
 }
 
 /// `scheme://host[:port]` of a URL.

@@ -1,7 +1,7 @@
 //! The composition root: pool, migrations, sessions, router, worker, graceful shutdown.
 
 use crate::config::Config;
-use crate::{files, health, live, middleware, rest, web_form, worker};
+use crate::{chat, files, health, live, middleware, rest, web_form, worker};
 use app::app::{shell, App};
 use app::server::email::Mailer;
 use app::server::{AppState, Settings};
@@ -80,6 +80,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    chat: chat::ChatHub,
     run_worker: bool,
 }
 
@@ -98,11 +99,13 @@ impl Application {
         let addr = listener
             .local_addr()
             .map_err(|e| StartupError::Other(e.to_string()))?;
-        let router = router(config, state.clone(), addr);
+        let chat = chat::ChatHub::start(&state);
+        let router = router(config, state.clone(), addr, chat.clone());
         Ok(Application {
             listener,
             router,
             state,
+            chat,
             run_worker: config.run_worker,
         })
     }
@@ -128,6 +131,7 @@ impl Application {
             PostgresStore::new(self.state.db.clone())
                 .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
         );
+        let chat = self.chat.clone();
         let signal = async move {
             match shutdown {
                 Some(mut rx) => {
@@ -137,6 +141,7 @@ impl Application {
             }
             tracing::info!("shutting down");
             let _ = stop_tx.send(true);
+            chat.shut_down();
         };
         // The peer address feeds the web form's rate limit.
         let served = axum::serve(
@@ -185,7 +190,12 @@ pub fn leptos_options(config: &Config, addr: std::net::SocketAddr) -> LeptosOpti
         .build()
 }
 
-pub fn router(config: &Config, state: AppState, addr: std::net::SocketAddr) -> Router {
+pub fn router(
+    config: &Config,
+    state: AppState,
+    addr: std::net::SocketAddr,
+    chat: chat::ChatHub,
+) -> Router {
     let options = leptos_options(config, addr);
     let routes = generate_route_list(App);
     let pkg_dir = config.site_root.join("pkg");
@@ -219,12 +229,19 @@ pub fn router(config: &Config, state: AppState, addr: std::net::SocketAddr) -> R
             post(files::upload).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
         )
         .route("/files/{id}", get(files::download))
+        .route("/ws/chat", get(chat::connect))
+        .route(
+            "/files/conversations/{id}",
+            post(files::upload_to_chat).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
+        )
+        .route("/files/chat/{id}", get(files::download_chat_file))
         .route("/support/form", get(web_form::show).post(web_form::submit))
         .route(
             "/support/confirm",
             get(web_form::confirm_page).post(web_form::confirm),
         )
         .layer(axum::Extension(live::LiveHub::start(&state)))
+        .layer(axum::Extension(chat))
         .with_state(state.clone());
 
     let ops = Router::new()

@@ -1,7 +1,7 @@
 //! Background work in the same binary: mail delivery from the outbox and the SLA job.
 //! Several instances can run it at once (rows are claimed with SKIP LOCKED).
 
-use app::server::{email, tickets, AppState};
+use app::server::{chat, email, tickets, AppState};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -21,6 +21,19 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "SLA job failed"),
+            }
+        }
+        // The chat sweep every 10 seconds: offers nobody took, agents who vanished.
+        if round.is_multiple_of(5) {
+            match chat::routing::sweep(&state.db).await {
+                Ok(s) if s != chat::routing::Swept::default() => tracing::info!(?s, "chat sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "chat sweep failed"),
+            }
+        }
+        if round.is_multiple_of(1800) {
+            if let Err(e) = chat::routing::close_abandoned(&state.db).await {
+                tracing::error!(error = %e, "closing abandoned chats failed");
             }
         }
         round += 1;

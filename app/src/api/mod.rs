@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod chat;
 pub mod contacts;
 pub mod notifications;
 pub mod portal;

@@ -1,6 +1,7 @@
 //! Routed pages: `auth` (public), `console` (staff), `portal` (clients).
 
 pub mod auth;
+pub mod chat;
 pub mod console;
 pub mod portal;
 pub mod tickets;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod chat;
 pub mod contacts;
 pub mod email;
 pub mod error;

@@ -63,3 +63,6 @@ id_type!(TicketId);
 id_type!(TeamId);
 id_type!(MessageId);
 id_type!(AttachmentId);
+id_type!(ConversationId);
+id_type!(ChatFileId);
+id_type!(CannedResponseId);

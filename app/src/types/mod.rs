@@ -31,11 +31,13 @@ macro_rules! text_enum {
     };
 }
 
+mod chat;
 mod ids;
 mod people;
 mod records;
 mod tickets;
 
+pub use chat::*;
 pub use ids::*;
 pub use people::*;
 pub use records::*;

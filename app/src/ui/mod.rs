@@ -1,5 +1,6 @@
 //! Shared components: form fields, messages, pagination, the two shells.
 
+pub mod chat;
 mod forms;
 mod shells;
 

@@ -88,6 +88,21 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
     let role = me.role().map(Role::label).unwrap_or_default();
     provide_context(me);
     let live = super::provide_live_tickets();
+    let chat = super::chat::provide_chat_link();
+    // Agents are reachable anywhere in the console: new chats and messages ring here.
+    if works_tickets {
+        chat.connect();
+    }
+    let chat_unread = move || chat.unread.with(|u| u.values().sum::<u32>());
+    let offered = move || {
+        let me = chat.me.get().map(|(id, _)| id);
+        chat.conversations.with(|cs| {
+            cs.values()
+                .filter(|c| c.offered && c.assignee_id.is_some() && c.assignee_id == me)
+                .count()
+        })
+    };
+    title_signal(Signal::derive(move || chat_unread() as usize + offered()));
     let unread = Resource::new(
         move || live.get(),
         |_| crate::api::notifications::unread_notifications(),
@@ -101,6 +116,9 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                     <li><A href="/console/accounts">"Accounts"</A></li>
                     <li><A href="/console/contacts">"Contacts"</A></li>
                     <li><A href="/console/tickets">"Tickets"</A></li>
+                    <li><A href="/console/chats">"Chats"
+                        {move || { let n = chat_unread() as usize + offered(); (n > 0).then(|| view! { " " <span class="count" id="chat-unread" aria-label=format!("{n} new")>{n}</span> }) }}
+                    </A></li>
                     {works_tickets.then(|| view! { <li><A href="/console/tickets/review">"Mail to review"</A></li> })}
                     {manages_support.then(|| view! { <li><A href="/console/admin/support">"Support settings"</A></li> })}
                     {is_admin.then(|| view! {
@@ -145,6 +163,7 @@ fn PortalLayout(me: Me) -> impl IntoView {
     let name = me.display_name.clone();
     provide_context(me);
     super::provide_live_tickets();
+    super::chat::provide_chat_link();
     view! {
         <div class="shell portal">
             <nav class="shell-nav" aria-label="Portal">
@@ -152,6 +171,7 @@ fn PortalLayout(me: Me) -> impl IntoView {
                 <ul class="nav-list">
                     <li><A href="/portal" exact=true>"My company"</A></li>
                     <li><A href="/portal/tickets">"Tickets"</A></li>
+                    <li><A href="/portal/chat">"Chat"</A></li>
                     <li><A href="/portal/profile">"My profile"</A></li>
                 </ul>
                 <div class="user-menu">
@@ -165,4 +185,24 @@ fn PortalLayout(me: Me) -> impl IntoView {
             </main>
         </div>
     }
+}
+
+/// Puts "(n) " before the page title while there are new chats or messages.
+fn title_signal(count: Signal<usize>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let n = count.get();
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let title = doc.title();
+            let bare = match title.strip_prefix('(').and_then(|t| t.split_once(") ")) {
+                Some((digits, rest)) if digits.chars().all(|c| c.is_ascii_digit()) => {
+                    rest.to_string()
+                }
+                _ => title,
+            };
+            doc.set_title(&if n > 0 { format!("({n}) {bare}") } else { bare });
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = count;
 }

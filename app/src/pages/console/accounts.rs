@@ -335,8 +335,11 @@ fn AccountView(detail: AccountDetail) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+        <div class="section card">
+            <crate::pages::chat::AccountChats account=id/>
+        </div>
         <div class="card-grid">
-            {["Chats", "Onboarding", "Health", "Orders"].into_iter().map(|s| view! {
+            {["Onboarding", "Health", "Orders"].into_iter().map(|s| view! {
                 <section class="section placeholder" aria-label=s>
                     <h2>{s}</h2>
                     <p class="muted">"Arrives with its module."</p>

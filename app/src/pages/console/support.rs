@@ -186,6 +186,79 @@ pub fn SupportSettingsPage() -> impl IntoView {
                 }.into_any()
             })}
         </Transition>
+        <ChatSettingsSection/>
+    }
+}
+
+/// Chat: limits, queue, hours, idle time, retention, and the canned responses.
+#[component]
+fn ChatSettingsSection() -> impl IntoView {
+    use crate::api::chat::{
+        load_canned_responses, load_chat_settings, DeleteCannedResponse, SaveCannedResponse,
+        SaveChatSettings,
+    };
+    use crate::ui::{field_error, CheckboxField, TextArea, TextField};
+    let save = ServerAction::<SaveChatSettings>::new();
+    let save_canned = ServerAction::<SaveCannedResponse>::new();
+    let delete_canned = ServerAction::<DeleteCannedResponse>::new();
+    let settings = Resource::new(move || save.version().get(), |_| load_chat_settings());
+    let canned = Resource::new(
+        move || (save_canned.version().get(), delete_canned.version().get()),
+        |_| load_canned_responses(),
+    );
+    let value = save.value();
+    let canned_value = save_canned.value();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(s) => view! {
+                        <section class="section card" aria-labelledby="chat-settings-h">
+                            <h2 id="chat-settings-h">"Live chat"</h2>
+                            <ActionForm action=save attr:id="chat-settings">
+                                <FormError value/>
+                                <TextField label="Concurrent chats per agent" name="max_chats_per_agent" kind="number" value=s.max_chats_per_agent.to_string() error=field_error(value, "max_chats_per_agent")/>
+                                <TextField label="Longest queue before clients are asked to leave a message" name="max_queue" kind="number" value=s.max_queue.to_string() error=field_error(value, "max_queue")/>
+                                <CheckboxField label="Outside business hours, take messages only" name="offline_outside_hours" checked=s.offline_outside_hours/>
+                                <TextField label="Minutes idle before an agent shows as away" name="away_after_minutes" kind="number" value=s.away_after_minutes.to_string() error=field_error(value, "away_after_minutes")/>
+                                <TextField label="Delete closed chats after (days; empty keeps them)" name="retention_days" kind="number" value=s.retention_days.map(|d| d.to_string()).unwrap_or_default() error=field_error(value, "retention_days")/>
+                                <button class="button" type="submit" id="save-chat-settings">"Save chat settings"</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="section card" aria-labelledby="canned-h">
+            <h2 id="canned-h">"Canned responses"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match canned.await {
+                        Ok(list) => view! {
+                            <ul class="stack" id="canned-list">
+                                {list.into_iter().map(|r| view! {
+                                    <li><strong>{format!("/{}", r.shortcut)}</strong>" · "{r.title}
+                                        <ActionForm action=delete_canned attr:class="inline">
+                                            <input type="hidden" name="id" value=r.id.to_string()/>
+                                            <button class="link-button" type="submit">"Delete"</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <ActionForm action=save_canned attr:id="canned-form">
+                <FormError value=canned_value/>
+                <TextField label="Shortcut" name="shortcut" required=true maxlength=30 hint="Agents type /shortcut then Tab." error=field_error(canned_value, "shortcut")/>
+                <TextField label="Title" name="title" required=true maxlength=100 error=field_error(canned_value, "title")/>
+                <TextArea label="Text" name="body" error=field_error(canned_value, "body")/>
+                <button class="button secondary" type="submit">"Save canned response"</button>
+            </ActionForm>
+        </section>
     }
 }
 

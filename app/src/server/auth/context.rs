@@ -45,8 +45,13 @@ pub enum Permission {
     ReadTickets,
     /// Reply, add internal notes, change status, assign: the support roles.
     WorkTickets,
-    /// Ticket types, teams, SLA policies, business hours, the inbound review queue.
+    /// Ticket types, teams, SLA policies, business hours, the inbound review queue,
+    /// chat settings and canned responses; supervising any chat.
     ManageSupport,
+    /// Read chat history (all staff: it is part of the account's 360° view).
+    ReadChats,
+    /// Take chats: presence, accept, answer, transfer, close, convert.
+    WorkChats,
 }
 
 /// The role matrix, in one place (documented in docs/ARCHITECTURE.md).
@@ -54,8 +59,8 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     use Role::*;
     match permission {
-        ReadAccounts | ReadContacts | WriteContacts | ReadTickets => true,
-        WorkTickets => matches!(role, Admin | SupportManager | SupportAgent),
+        ReadAccounts | ReadContacts | WriteContacts | ReadTickets | ReadChats => true,
+        WorkTickets | WorkChats => matches!(role, Admin | SupportManager | SupportAgent),
         ManageSupport => matches!(role, Admin | SupportManager),
         WriteAccounts => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
         DeleteAccounts | DeleteContacts => matches!(role, Admin | SalesManager | SupportManager),
