@@ -14,9 +14,8 @@ use app::server::auth::Caller;
 use app::server::chat::{self, repo, ChatNotice, Participant, NOTICE_CHANNEL};
 use app::server::{AppState, ServiceError};
 use app::types::{
-    AgentPresence, ClientFrame, ConversationId, ConversationStatus, ServerFrame, UserId,
-    CHAT_PROTOCOL_VERSION, CLOSE_RATE_LIMITED, CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW,
-    MAX_CHAT_FRAME_BYTES,
+    AgentPresence, ClientFrame, ConversationId, ServerFrame, UserId, CHAT_PROTOCOL_VERSION,
+    CLOSE_RATE_LIMITED, CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, MAX_CHAT_FRAME_BYTES,
 };
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -70,8 +69,6 @@ struct Registry {
     conns: HashMap<u64, Conn>,
     by_conversation: HashMap<ConversationId, HashSet<u64>>,
     by_user: HashMap<UserId, HashSet<u64>>,
-    /// Waiting conversations followed here, whose clients get queue positions.
-    waiting: HashSet<ConversationId>,
 }
 
 impl Registry {
@@ -248,22 +245,22 @@ impl ChatHub {
         };
         let client = row.client_user_id;
         let summary = row.summary();
+        let assignee = summary.assignee_id;
         let participants: Vec<UserId> =
             sqlx::query_scalar("SELECT user_id FROM chat_participant WHERE conversation_id = $1")
                 .bind(c)
                 .fetch_all(db)
                 .await
                 .unwrap_or_default();
-        let waiting_now = summary.status == ConversationStatus::Waiting;
         let frame_changed = frame(&ServerFrame::Conversation {
-            conversation: summary.clone(),
+            conversation: summary,
         });
-        let requeue: Vec<ConversationId> = {
+        {
             let mut r = self.registry();
             // The client, the assignee and invited staff follow it from now on.
             let mut people: Vec<UserId> = participants;
             people.extend(client);
-            people.extend(summary.assignee_id);
+            people.extend(assignee);
             for user in people {
                 let conns: Vec<u64> = r
                     .by_user
@@ -279,33 +276,29 @@ impl ChatHub {
             for id in r.followers(c) {
                 r.send(id, Outbound::Frame(frame_changed.clone()));
             }
-            let had = if waiting_now {
-                !r.waiting.insert(c)
-            } else {
-                r.waiting.remove(&c)
-            };
-            // Someone left the queue (or joined it): the others' positions moved.
-            if had != waiting_now || !waiting_now {
-                r.waiting
-                    .iter()
-                    .copied()
-                    .filter(|w| *w != c && r.by_conversation.contains_key(w))
-                    .collect()
-            } else {
-                vec![]
-            }
-        };
+        }
         self.to_staff(frame(&ServerFrame::Inbox));
-        for w in requeue {
+        // The queue moved: clients still waiting here get their new position.
+        let waiting: Vec<ConversationId> = sqlx::query_scalar(
+            "SELECT id FROM chat_conversation WHERE status = 'waiting' AND id <> $1",
+        )
+        .bind(c)
+        .fetch_all(db)
+        .await
+        .unwrap_or_default();
+        let local: Vec<ConversationId> = {
+            let r = self.registry();
+            waiting
+                .into_iter()
+                .filter(|w| r.by_conversation.contains_key(w))
+                .collect()
+        };
+        for w in local {
             if let Ok(Some(row)) = repo::summary(db, w).await {
-                let s = row.summary();
                 let f = frame(&ServerFrame::Conversation {
-                    conversation: s.clone(),
+                    conversation: row.summary(),
                 });
                 let mut r = self.registry();
-                if s.status != ConversationStatus::Waiting {
-                    r.waiting.remove(&w);
-                }
                 for id in r.followers(w) {
                     r.send(id, Outbound::Frame(f.clone()));
                 }

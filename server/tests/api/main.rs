@@ -2,6 +2,7 @@
 
 mod accounts;
 mod auth;
+mod chat_console;
 mod authorization;
 mod contacts;
 mod helpers;

@@ -593,6 +593,10 @@ pub async fn mark_read(
     if !who.can_read(&access) {
         return Err(ServiceError::NotFound);
     }
+    if who.staff && !who.works {
+        // Reading along (sales, say) is not answering: the client's marks stay as they are.
+        return Ok(());
+    }
     let column = if who.staff {
         "agent_read_seq"
     } else {
