@@ -650,9 +650,11 @@ fn push_filters(
     }
     if let Some(q) = search_text(f) {
         let number = q.trim_start_matches('#').parse::<i64>().ok();
-        qb.push(" AND (t.search @@ plainto_tsquery('simple', ")
+        // Two index lookups joined by UNION: an OR across the tables (or an EXISTS per
+        // ticket) makes PostgreSQL walk every ticket.
+        qb.push(" AND (t.id IN (SELECT s.id FROM ticket s WHERE s.search @@ plainto_tsquery('simple', ")
             .push_bind(q.clone())
-            .push(") OR EXISTS (SELECT 1 FROM ticket_message m WHERE m.ticket_id = t.id AND (NOT m.internal OR ")
+            .push(") UNION SELECT m.ticket_id FROM ticket_message m WHERE (NOT m.internal OR ")
             .push_bind(scope.staff)
             .push(") AND m.search @@ plainto_tsquery('simple', ")
             .push_bind(q)
