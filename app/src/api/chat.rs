@@ -231,3 +231,24 @@ pub async fn save_chat_settings(
     .await
     .map_err(fail)
 }
+
+/// One agent's limit of concurrent chats; empty returns them to the desk's default.
+#[server]
+pub async fn set_agent_chat_limit(
+    user_id: UserId,
+    #[server(default)] max_chats: Option<String>,
+) -> Result<(), AppError> {
+    let (state, caller) = context().await?;
+    let max = match max_chats.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(v) => Some(v.parse::<i32>().map_err(|_| {
+            fail(crate::server::ServiceError::field(
+                "max_chats",
+                "must be a number",
+            ))
+        })?),
+    };
+    chat::set_agent_limit(&state.db, &caller, user_id, max)
+        .await
+        .map_err(fail)
+}

@@ -724,3 +724,64 @@ async fn transfer_and_invite_follow_who_is_in_the_chat() {
     assert!(lines.iter().any(|l| l.contains("transferred the chat to")));
     assert_eq!(detail.participants.len(), 1);
 }
+
+#[tokio::test]
+async fn a_supervisor_sets_an_agents_own_limit_and_routing_respects_it() {
+    use app::api::chat::SetAgentChatLimit;
+    let app = TestApp::spawn().await;
+    around_the_clock(&app).await;
+    let acme = app.account("Acme", None).await;
+    let (agent, agent_id, agent_email) = staff(&app, Role::SupportAgent).await;
+    let (_, manager_email) = app.staff_user(Role::SupportManager).await;
+    let form = |limit: &str| {
+        vec![
+            ("user_id", agent_id.to_string()),
+            ("max_chats", limit.to_string()),
+        ]
+    };
+    let by_agent = app.signed_in(&agent_email).await;
+    assert_eq!(
+        app.call::<SetAgentChatLimit>(&by_agent, &form("9"))
+            .await
+            .status(),
+        403
+    );
+    let manager = app.signed_in(&manager_email).await;
+    assert_eq!(
+        app.call::<SetAgentChatLimit>(&manager, &form("0"))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.call::<SetAgentChatLimit>(&manager, &form("1"))
+            .await
+            .status(),
+        200
+    );
+    chat::set_presence(&app.db, &agent, AgentPresence::Online)
+        .await
+        .expect("online");
+    let first = start(&app, &client(&app, acme).await, "First").await;
+    assert_eq!(first.assignee_id, Some(agent_id));
+    let second = start(&app, &client(&app, acme).await, "Second").await;
+    assert_eq!(
+        second.assignee_id, None,
+        "the agent is at their limit of one"
+    );
+    assert_eq!(second.queue_position, Some(2));
+    // Back to the desk's default (3): the waiting chat is offered at once.
+    assert_eq!(
+        app.call::<SetAgentChatLimit>(&manager, &form(""))
+            .await
+            .status(),
+        200
+    );
+    let (assignee,): (Option<UserId>,) =
+        sqlx::query_as("SELECT assignee_id FROM chat_conversation WHERE id = $1")
+            .bind(second.id)
+            .fetch_one(&app.db)
+            .await
+            .expect("row");
+    assert_eq!(assignee, Some(agent_id));
+}

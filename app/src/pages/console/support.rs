@@ -194,14 +194,16 @@ pub fn SupportSettingsPage() -> impl IntoView {
 #[component]
 fn ChatSettingsSection() -> impl IntoView {
     use crate::api::chat::{
-        load_canned_responses, load_chat_settings, DeleteCannedResponse, SaveCannedResponse,
-        SaveChatSettings,
+        load_canned_responses, load_chat_inbox, load_chat_settings, DeleteCannedResponse,
+        SaveCannedResponse, SaveChatSettings, SetAgentChatLimit,
     };
     use crate::ui::{field_error, CheckboxField, TextArea, TextField};
     let save = ServerAction::<SaveChatSettings>::new();
     let save_canned = ServerAction::<SaveCannedResponse>::new();
     let delete_canned = ServerAction::<DeleteCannedResponse>::new();
     let settings = Resource::new(move || save.version().get(), |_| load_chat_settings());
+    let set_limit = ServerAction::<SetAgentChatLimit>::new();
+    let agents = Resource::new(move || (save.version().get(), set_limit.version().get()), |_| load_chat_inbox());
     let canned = Resource::new(
         move || (save_canned.version().get(), delete_canned.version().get()),
         |_| load_canned_responses(),
@@ -230,6 +232,32 @@ fn ChatSettingsSection() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section class="section card" aria-labelledby="limits-h">
+            <h2 id="limits-h">"Chats per agent"</h2>
+            <p class="hint">"An agent's own limit of concurrent chats; empty uses the desk's."</p>
+            <FormError value=set_limit.value()/>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match agents.await {
+                        Ok(inbox) => view! {
+                            <ul class="stack" id="agent-limits">
+                                {inbox.agents.into_iter().map(|a| view! {
+                                    <li>
+                                        <ActionForm action=set_limit attr:class="row-form">
+                                            <input type="hidden" name="user_id" value=a.user_id.to_string()/>
+                                            <label for=format!("limit-{}", a.user_id)>{a.name.clone()}</label>
+                                            <input id=format!("limit-{}", a.user_id) name="max_chats" type="number" min="1" max="50" value=a.max_chats.to_string()/>
+                                            <button class="button secondary" type="submit">"Save"</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
         <section class="section card" aria-labelledby="canned-h">
             <h2 id="canned-h">"Canned responses"</h2>
             <Transition fallback=|| ()>

@@ -1297,6 +1297,32 @@ pub async fn delete_canned_response(
     Ok(())
 }
 
+/// A supervisor sets one agent's limit of concurrent chats (none: the desk's default).
+pub async fn set_agent_limit(
+    db: &PgPool,
+    caller: &Caller,
+    agent: UserId,
+    max_chats: Option<i32>,
+) -> Result<(), ServiceError> {
+    caller.staff(Permission::ManageSupport)?;
+    if max_chats.is_some_and(|m| !(1..=50).contains(&m)) {
+        return Err(ServiceError::field("max_chats", "must be between 1 and 50"));
+    }
+    if !repo::is_chat_agent(db, agent).await? {
+        return Err(ServiceError::field("user_id", "is not a support agent"));
+    }
+    sqlx::query(
+        "INSERT INTO agent_presence (user_id, max_chats, seen_at) VALUES ($1, $2, now() - interval '1 day')
+         ON CONFLICT (user_id) DO UPDATE SET max_chats = EXCLUDED.max_chats",
+    )
+    .bind(agent)
+    .bind(max_chats)
+    .execute(db)
+    .await?;
+    routing::route_waiting(db).await?;
+    Ok(())
+}
+
 pub async fn settings(db: &PgPool, caller: &Caller) -> Result<ChatSettings, ServiceError> {
     caller.staff(Permission::ManageSupport)?;
     Ok(repo::settings(db).await?)
