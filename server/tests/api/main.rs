@@ -3,6 +3,7 @@
 mod accounts;
 mod auth;
 mod chat_console;
+mod chat_ws;
 mod authorization;
 mod contacts;
 mod helpers;
