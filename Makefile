@@ -14,6 +14,7 @@ release:        ## optimised server and browser bundle
 bench:          ## benchmarks; figures go to docs/BENCHMARKS.md
 	scripts/bench.sh
 	scripts/bench-tickets.sh
+	scripts/bench-chat.sh
 
 fmt:
 	cargo fmt --all
