@@ -820,7 +820,7 @@ fn ChatHeader(summary: ConversationSummary, staff: bool) -> impl IntoView {
         ),
         ConversationStatus::Closed => "Ended".into(),
     };
-    let waited = (summary.status == ConversationStatus::Waiting).then(|| summary.created_at);
+    let waited = (summary.status == ConversationStatus::Waiting).then_some(summary.created_at);
     view! {
         <header class="chat-header">
             <h2 id="chat-topic">{summary.topic.clone()}</h2>

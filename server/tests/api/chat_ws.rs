@@ -395,18 +395,15 @@ async fn foreign_origins_and_missing_sessions_are_refused_at_the_handshake() {
         Some("https://evil.example"),
     )
     .await
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(status(e), 403);
     let e = open(&d.app.base, Some(&d.client_cookie), None)
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(status(e), 403, "no Origin, no chat");
     let e = open(&d.app.base, None, Some("http://steward.test"))
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(status(e), 401);
     // A first frame that is not hello ends the connection.
     let mut ws = open(
@@ -562,9 +559,8 @@ async fn two_instances_carry_messages_and_typing_both_ways_and_survive_one_dying
     // The client on the second instance, the agent on the first.
     let mut client = connect(&second, &d.client_cookie, vec![]).await;
     let mut agent = connect(&d.app.base, &d.agent_cookie, vec![]).await;
-    let mut client_seen = 0;
     for _ in 0..2 {
-        client_seen = message(&mut client, c).await.seq;
+        message(&mut client, c).await;
         message(&mut agent, c).await;
     }
     send(
@@ -586,7 +582,7 @@ async fn two_instances_carry_messages_and_typing_both_ways_and_survive_one_dying
     ack(&mut agent, id).await;
     let m = message(&mut client, c).await;
     assert_eq!(m.body, "from the first instance");
-    client_seen = m.seq;
+    let mut client_seen = m.seq;
     send(
         &mut client,
         &ClientFrame::Typing {

@@ -203,7 +203,10 @@ fn ChatSettingsSection() -> impl IntoView {
     let delete_canned = ServerAction::<DeleteCannedResponse>::new();
     let settings = Resource::new(move || save.version().get(), |_| load_chat_settings());
     let set_limit = ServerAction::<SetAgentChatLimit>::new();
-    let agents = Resource::new(move || (save.version().get(), set_limit.version().get()), |_| load_chat_inbox());
+    let agents = Resource::new(
+        move || (save.version().get(), set_limit.version().get()),
+        |_| load_chat_inbox(),
+    );
     let canned = Resource::new(
         move || (save_canned.version().get(), delete_canned.version().get()),
         |_| load_canned_responses(),

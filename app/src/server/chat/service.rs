@@ -1146,7 +1146,9 @@ pub async fn inbox(db: &PgPool, caller: &Caller) -> Result<ChatInbox, ServiceErr
     inbox.presence = presence;
     inbox.max_chats = own_max.unwrap_or(settings.max_chats_per_agent);
     inbox.away_after_minutes = settings.away_after_minutes;
-    let agents: Vec<(UserId, String, Option<String>, Option<i32>, bool, i64)> = sqlx::query_as(&format!(
+    // id, name, presence, own limit, seen recently, open chats
+    type AgentRow = (UserId, String, Option<String>, Option<i32>, bool, i64);
+    let agents: Vec<AgentRow> = sqlx::query_as(&format!(
         "SELECT u.id, u.display_name, p.status, p.max_chats,
                 coalesce(p.seen_at > now() - interval '{} seconds', false),
                 (SELECT count(*) FROM chat_conversation c WHERE c.assignee_id = u.id AND c.status <> 'closed')
@@ -1238,7 +1240,7 @@ pub async fn search(
             });
         }
     }
-    out.sort_by(|a, b| b.conversation.created_at.cmp(&a.conversation.created_at));
+    out.sort_by_key(|hit| std::cmp::Reverse(hit.conversation.created_at));
     Ok(out)
 }
 
