@@ -196,6 +196,15 @@ pub fn leptos_options(config: &Config, addr: std::net::SocketAddr) -> LeptosOpti
         .build()
 }
 
+/// The app's routes, generated once per process. Generating them runs the app with a
+/// process-global "suppress resource loads" flag set (leptos issue 4773): a page rendering
+/// at that moment, in any server of the process (tests start many), would wait forever.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(
     config: &Config,
     state: AppState,
@@ -203,7 +212,7 @@ pub fn router(
     chat: chat::ChatHub,
 ) -> Router {
     let options = leptos_options(config, addr);
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let pkg_dir = config.site_root.join("pkg");
 
     let pages = Router::new()

@@ -585,20 +585,17 @@ fn AgentConversation(
 
 /// Chats at an account, for its 360° view.
 #[component]
-pub fn AccountChats(account: crate::types::AccountId) -> impl IntoView {
-    let list = Resource::new(move || account, account_chats);
+pub fn AccountChats(
+    list: Result<Vec<ConversationSummary>, crate::error::AppError>,
+) -> impl IntoView {
     view! {
         <section aria-labelledby="account-chats-h" id="account-chats">
             <h2 id="account-chats-h">"Chats"</h2>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Ok(l) if l.is_empty() => view! { <p class="empty">"No chats yet."</p> }.into_any(),
-                        Ok(l) => view! { <ConversationList list=l base="/console/chats" staff=true/> }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {match list {
+                Ok(l) if l.is_empty() => view! { <p class="empty">"No chats yet."</p> }.into_any(),
+                Ok(l) => view! { <ConversationList list=l base="/console/chats" staff=true/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            }}
         </section>
     }
 }

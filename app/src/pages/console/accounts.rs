@@ -208,9 +208,14 @@ fn route_account_id() -> impl Fn() -> Option<AccountId> + Copy + Send + Sync + '
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let id = route_account_id();
+    // The chats load with the rest of the 360° view: a resource created inside this
+    // Suspend would be a nested one, which server rendering can wait on forever.
     let detail = Resource::new(id, |id| async move {
         match id {
-            Some(id) => get_account_detail(id).await,
+            Some(id) => {
+                let detail = get_account_detail(id).await?;
+                Ok((detail, crate::api::chat::account_chats(id).await))
+            }
             None => Err(crate::error::AppError::NotFound),
         }
     });
@@ -218,7 +223,7 @@ pub fn AccountPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <AccountView detail=d/> }.into_any(),
+                    Ok((d, chats)) => view! { <AccountView detail=d chats/> }.into_any(),
                     Err(e) => {
                         #[cfg(feature = "ssr")]
                         if e == crate::error::AppError::NotFound {
@@ -235,7 +240,10 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountView(detail: AccountDetail) -> impl IntoView {
+fn AccountView(
+    detail: AccountDetail,
+    chats: Result<Vec<crate::types::ConversationSummary>, crate::error::AppError>,
+) -> impl IntoView {
     let AccountDetail {
         account: a,
         locations,
@@ -336,7 +344,7 @@ fn AccountView(detail: AccountDetail) -> impl IntoView {
             }}
         </section>
         <div class="section card">
-            <crate::pages::chat::AccountChats account=id/>
+            <crate::pages::chat::AccountChats list=chats/>
         </div>
         <div class="card-grid">
             {["Onboarding", "Health", "Orders"].into_iter().map(|s| view! {
