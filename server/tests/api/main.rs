@@ -2,9 +2,9 @@
 
 mod accounts;
 mod auth;
+mod authorization;
 mod chat_console;
 mod chat_ws;
-mod authorization;
 mod contacts;
 mod helpers;
 mod ops;

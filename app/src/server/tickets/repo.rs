@@ -652,13 +652,15 @@ fn push_filters(
         let number = q.trim_start_matches('#').parse::<i64>().ok();
         // Two index lookups joined by UNION: an OR across the tables (or an EXISTS per
         // ticket) makes PostgreSQL walk every ticket.
-        qb.push(" AND (t.id IN (SELECT s.id FROM ticket s WHERE s.search @@ plainto_tsquery('simple', ")
-            .push_bind(q.clone())
-            .push(") UNION SELECT m.ticket_id FROM ticket_message m WHERE (NOT m.internal OR ")
-            .push_bind(scope.staff)
-            .push(") AND m.search @@ plainto_tsquery('simple', ")
-            .push_bind(q)
-            .push("))");
+        qb.push(
+            " AND (t.id IN (SELECT s.id FROM ticket s WHERE s.search @@ plainto_tsquery('simple', ",
+        )
+        .push_bind(q.clone())
+        .push(") UNION SELECT m.ticket_id FROM ticket_message m WHERE (NOT m.internal OR ")
+        .push_bind(scope.staff)
+        .push(") AND m.search @@ plainto_tsquery('simple', ")
+        .push_bind(q)
+        .push("))");
         if let Some(n) = number {
             qb.push(" OR t.number = ").push_bind(n);
         }
