@@ -580,6 +580,33 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         "a ticket page scrolls sideways on a phone"
     );
     snap(b, "portal-ticket-360").await;
+    // The chat: the list of conversations and the demo's past chat.
+    b.goto(&format!("{}/portal/chat", s.base))
+        .await
+        .expect("goto");
+    eventually("the demo chat", || {
+        page_has(b, "main", "Card reader at the café till")
+    })
+    .await;
+    b.find(Locator::XPath("//a[contains(., 'Card reader')]"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    eventually("the chat's messages", || {
+        page_has(b, "#chat-messages", "terminal not registered")
+    })
+    .await;
+    let overflow = b
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(overflow, json!(false), "a chat scrolls sideways on a phone");
+    snap(b, "portal-chat-360").await;
 }
 
 async fn click(b: &Client, id: &str) {
