@@ -384,7 +384,11 @@ pub async fn connect(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    ws.max_message_size(MAX_CHAT_FRAME_BYTES)
+    // A small read buffer: the default 128 KiB per connection would make ten thousand idle
+    // connections cost over a gigabyte; frames larger than it still arrive whole.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(MAX_CHAT_FRAME_BYTES)
         .max_frame_size(MAX_CHAT_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
             Connection::run(socket, state, hub, caller, who).await;

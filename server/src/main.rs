@@ -5,6 +5,12 @@ use server::config::Config;
 use server::{demo, startup, telemetry};
 use std::process::ExitCode;
 
+/// mimalloc rather than glibc's allocator: every sign-in hashes with argon2 (19 MiB for a
+/// moment), and glibc kept those buffers per thread, so a few hundred sign-ins left the
+/// server near a gigabyte (docs/BENCHMARKS.md). mimalloc hands them back.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "steward", about = "Steward, the client-lifecycle CRM")]
 struct Cli {

@@ -29,7 +29,22 @@ pub fn hash_blocking(password: &str) -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
 }
 
+/// At most one argon2 computation per core at a time: each takes ~19 MiB and a core for a
+/// moment, so a burst of sign-ins queues here instead of spiking memory and starving
+/// every other request.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
 pub async fn hash(password: String) -> Result<String, ServiceError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || span.in_scope(|| hash_blocking(&password)))
         .await
@@ -39,6 +54,10 @@ pub async fn hash(password: String) -> Result<String, ServiceError> {
 /// Verifies against `stored`, or against a fixed dummy hash when there is no user,
 /// so that a missing account takes as long to refuse as a wrong password.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ServiceError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
         span.in_scope(|| {
