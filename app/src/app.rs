@@ -1,6 +1,8 @@
 //! The router: public auth pages, `/console/*` for staff, `/portal/*` for clients.
 
-use crate::pages::{auth::*, chat::*, console::*, portal::*, tickets::*, NotFoundPage};
+use crate::pages::{
+    auth::*, chat::*, console::*, knowledge::*, portal::*, tickets::*, NotFoundPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -45,6 +47,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async/>
+                <Route path=path!("/kb") view=KnowledgeBasePage ssr=SsrMode::Async/>
+                <Route path=path!("/kb/:slug") view=ArticlePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/console") view=ConsoleShell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async/>
@@ -61,6 +65,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("chats") view=ChatInboxPage ssr=SsrMode::Async/>
                     <Route path=path!("chats/:id") view=ConsoleConversationPage ssr=SsrMode::Async/>
+                    <Route path=path!("kb") view=KnowledgeBaseConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("kb/new") view=ArticleEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("kb/:id") view=ArticleEditorPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/support") view=SupportSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>

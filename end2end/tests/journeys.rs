@@ -852,3 +852,84 @@ async fn a_client_chats_with_an_agent_who_converts_the_chat_into_a_ticket() {
     .await;
     let _ = agent.close().await;
 }
+
+#[tokio::test]
+async fn a_client_finds_the_answer_while_raising_a_ticket_and_needs_no_ticket() {
+    let s = stack().await;
+    let b = &s.browser;
+    // Anyone may search the help centre; staff-only articles stay hidden.
+    b.goto(&format!("{}/kb?q=printer", s.base))
+        .await
+        .expect("goto");
+    eventually("search results", || {
+        page_has(b, "#kb-results", "Label printer offline")
+    })
+    .await;
+    assert!(
+        !page_has(b, "main", "Escalating").await,
+        "a staff-only article"
+    );
+    assert!(
+        !page_has(b, "main", "Receipt printer").await,
+        "a clients-only article"
+    );
+    b.find(Locator::XPath(
+        "//ol[@id='kb-results']//a[contains(., 'Label printer offline')]",
+    ))
+    .await
+    .expect("result")
+    .click()
+    .await
+    .expect("click");
+    eventually("the article", || {
+        page_has(b, "#article-title", "Label printer offline")
+    })
+    .await;
+    wait_hydrated(b).await;
+    click(b, "helpful-yes").await;
+    eventually("the vote counted", || {
+        page_has(b, "#helpful-counts", "1 found this helpful")
+    })
+    .await;
+
+    // A client typing a ticket subject is offered the article that answers it.
+    sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
+    eventually("the portal", || async { path(b).await == "/portal" }).await;
+    b.goto(&format!("{}/portal/tickets/new", s.base))
+        .await
+        .expect("goto");
+    eventually("the ticket form", || async {
+        b.find(Locator::Id("form-subject")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(b).await;
+    fill(b, "#form-subject", "receipt printer blank").await;
+    eventually("a suggestion", || {
+        page_has(
+            b,
+            "#kb-suggestions",
+            "Receipt printer prints blank receipts",
+        )
+    })
+    .await;
+    b.find(Locator::XPath(
+        "//div[@id='kb-suggestions']//a[contains(., 'Receipt printer')]",
+    ))
+    .await
+    .expect("suggestion")
+    .click()
+    .await
+    .expect("click");
+    eventually("the suggested article", || {
+        page_has(b, "#deflection", "receipt printer blank")
+    })
+    .await;
+    assert!(page_has(b, "#article-body", "upside down").await);
+    wait_hydrated(b).await;
+    click(b, "no-ticket-needed").await;
+    eventually("back in the portal, no ticket raised", || {
+        page_has(b, "#answered", "No ticket was raised")
+    })
+    .await;
+    snap(b, "kb-deflected").await;
+}

@@ -48,6 +48,7 @@ pub async fn run(config: &Config, accounts: usize, if_empty: bool) -> Result<(),
         let state = startup::state(config, pool.clone()).map_err(|e| e.to_string())?;
         let t = load_tickets(&state).await.map_err(|e| e.to_string())?;
         load_chats(&state).await.map_err(|e| e.to_string())?;
+        load_articles(&state).await.map_err(|e| e.to_string())?;
         say(&format!(
             "Loaded {a} accounts, {c} contacts and {t} tickets in {:.1}s.",
             started.elapsed().as_secs_f64()
@@ -184,6 +185,59 @@ pub async fn load_tickets(
 
 /// Chat for the demo: canned responses, a desk that answers around the clock (so the
 /// demo works at any hour), and one finished conversation at Acme.
+/// A small help centre: categories and articles for each kind of reader.
+pub async fn load_articles(state: &app::server::AppState) -> Result<(), app::server::ServiceError> {
+    use app::server::auth::{Caller, StaffCaller};
+    use app::server::knowledge;
+    use app::types::{ArticleInput, ArticleStatus, Role};
+    let editor = Caller::Staff(StaffCaller {
+        user_id: None,
+        api_key_id: None,
+        role: Role::SupportManager,
+    });
+    let db = &state.db;
+    let mut categories = std::collections::HashMap::new();
+    for name in [
+        "Getting started",
+        "Hardware",
+        "Payments",
+        "Account and billing",
+    ] {
+        let id = knowledge::save_category(db, &editor, None, name).await?;
+        categories.insert(name, id);
+    }
+    let articles: [(&str, &str, &str, &str, &str, ArticleStatus); 8] = [
+        ("Getting started", "Signing in to the client portal", "public", "portal, password",
+         "## First sign-in\n\nFollow the link in your invitation email and choose a password of at least 12 characters.\n\n## Forgot your password?\n\nUse **Forgot password** on the sign-in page: we send a link that works once, for two hours.", ArticleStatus::Published),
+        ("Getting started", "Raising a support ticket", "public", "tickets",
+         "1. Open **Tickets** in the portal and choose **Raise a ticket**.\n2. Give a short subject and describe what happened, since when, and what you expected.\n3. Add the device's serial number if it is about hardware.\n\nYou can follow every ticket's status in the portal; replies also arrive by email.", ArticleStatus::Published),
+        ("Hardware", "Receipt printer prints blank receipts", "clients", "printer, receipts",
+         "Blank receipts almost always mean the thermal paper roll is in **upside down**.\n\n- Open the cover and turn the roll so the paper comes off the bottom.\n- Scratch the paper with a fingernail: the printable side darkens.\n\nStill blank? Raise a ticket with the printer's serial number.", ArticleStatus::Published),
+        ("Hardware", "Label printer offline", "public", "printer, network",
+         "When the label printer shows as *offline*:\n\n1. Check the power and network cables.\n2. Restart the printer and wait one minute.\n3. Print a test page from the printer's own menu.\n\n| Light | Meaning |\n| --- | --- |\n| Green | Ready |\n| Orange | Paper out |\n| Red | Fault: contact support |", ArticleStatus::Published),
+        ("Payments", "Card reader not registered", "clients", "card reader, payments",
+         "If the till says **terminal not registered**, the card reader lost its pairing.\n\nHold the reader's pairing button for five seconds until the light blinks blue, then choose *Pair reader* on the till.", ArticleStatus::Published),
+        ("Account and billing", "Understanding your invoice", "public", "billing, invoice",
+         "Invoices are issued on the first working day of the month and cover the month before. Each line shows the site (location), the service and the period.", ArticleStatus::Published),
+        ("Hardware", "Escalating a hardware fault to the vendor", "staff", "printer, escalation",
+         "Internal: after two failed remote fixes, open a vendor case with the serial number and attach the ticket's history. Vendor hotline numbers are in the shared drive.", ArticleStatus::Published),
+        ("Payments", "Contactless limits (draft)", "public", "payments",
+         "Work in progress: the limits per country.", ArticleStatus::Draft),
+    ];
+    for (category, title, visibility, tags, body, status) in articles {
+        let input = ArticleInput {
+            title: title.into(),
+            slug: String::new(),
+            category_id: categories[category].to_string(),
+            tags: tags.into(),
+            visibility: visibility.into(),
+            body: body.into(),
+        };
+        knowledge::save(db, &editor, None, &input, status).await?;
+    }
+    Ok(())
+}
+
 pub async fn load_chats(state: &app::server::AppState) -> Result<(), app::server::ServiceError> {
     use app::server::auth::{Caller, ClientCaller, StaffCaller};
     use app::server::chat;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod chat;
 pub mod contacts;
+pub mod knowledge;
 pub mod notifications;
 pub mod portal;
 pub mod support;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod chat;
 pub mod console;
+pub mod knowledge;
 pub mod portal;
 pub mod tickets;
 

@@ -290,6 +290,21 @@ pub fn TicketsPage() -> impl IntoView {
 
 #[component]
 fn NewTicketForm(staff: bool) -> impl IntoView {
+    // A subject carried back from a suggested article the client read.
+    let prefill = use_query_map().with_untracked(|q| q.get("subject").unwrap_or_default());
+    let (subject, set_subject) = signal(prefill.clone());
+    let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let typed = move |value: String| {
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || set_subject.set(value),
+            std::time::Duration::from_millis(300),
+        )
+        .ok();
+        pending.set_value(handle);
+    };
     let action = ServerAction::<RaiseTicket>::new();
     let value = action.value();
     let err = move |f: &'static str| field_error(value, f);
@@ -313,7 +328,11 @@ fn NewTicketForm(staff: bool) -> impl IntoView {
                     <TextField label="Requesting contact's email" name="form[contact_email]" kind="email"
                         hint="Optional: a contact of this account; they get the replies by mail." error=err("contact_id")/>
                 })}
-                <TextField label="Subject" name="form[subject]" required=true error=err("subject")/>
+                // Suggestions follow the subject as it is typed, a moment after typing stops.
+                <div on:input=move |ev| typed(event_target_value(&ev))>
+                    <TextField label="Subject" name="form[subject]" value=prefill required=true error=err("subject")/>
+                </div>
+                <crate::pages::knowledge::ArticleSuggestions subject client=!staff/>
                 <div class="field-row">
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -340,8 +359,6 @@ fn NewTicketForm(staff: bool) -> impl IntoView {
                 </Suspense>
                 <TextField label="Asset serial number" name="form[asset_serial]" maxlength=100 hint="If it is about a device: the serial on its label." error=err("asset_serial")/>
                 <TextArea label="Description" name="form[description]" hint="What happened, what you expected, and since when." error=err("description")/>
-                // The knowledge base (a later issue) suggests articles here as the subject is typed.
-                <div id="kb-suggestions" aria-live="polite"></div>
                 <div class="form-actions">
                     <button class="button" type="submit" id="submit-ticket">"Submit ticket"</button>
                     <a href=if staff { "/console/tickets" } else { "/portal/tickets" }>"Cancel"</a>

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod contacts;
 pub mod email;
 pub mod error;
+pub mod knowledge;
 pub mod notifications;
 pub mod state;
 pub mod tickets;

@@ -66,3 +66,5 @@ id_type!(AttachmentId);
 id_type!(ConversationId);
 id_type!(ChatFileId);
 id_type!(CannedResponseId);
+id_type!(ArticleId);
+id_type!(CategoryId);

@@ -33,12 +33,14 @@ macro_rules! text_enum {
 
 mod chat;
 mod ids;
+mod knowledge;
 mod people;
 mod records;
 mod tickets;
 
 pub use chat::*;
 pub use ids::*;
+pub use knowledge::*;
 pub use people::*;
 pub use records::*;
 pub use tickets::*;

@@ -49,3 +49,19 @@ fn open_live_tickets() -> ReadSignal<u64> {
     let _ = set_tick;
     tick
 }
+
+/// This browser's anonymous reader token (for "was this helpful" votes), kept in local
+/// storage; made on first use.
+#[cfg(feature = "hydrate")]
+pub fn reader_token() -> String {
+    const KEY: &str = "steward-reader";
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(Ok(Some(token))) = storage.as_ref().map(|s| s.get_item(KEY)) {
+        return token;
+    }
+    let token = uuid::Uuid::new_v4().to_string();
+    if let Some(s) = storage {
+        let _ = s.set_item(KEY, &token);
+    }
+    token
+}

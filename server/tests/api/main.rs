@@ -7,6 +7,7 @@ mod chat_console;
 mod chat_ws;
 mod contacts;
 mod helpers;
+mod knowledge;
 mod ops;
 mod rest;
 mod support_settings;

@@ -32,11 +32,14 @@ fn CompanyView(c: Company) -> impl IntoView {
         me,
     } = c;
     let dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+    let answered =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("answered").is_some());
     view! {
         <div class="page-header">
             <h1 id="company-name">{a.name.clone()}</h1>
         </div>
         <p>{format!("Welcome, {}.", me.first_name)}</p>
+        {answered.then(|| view! { <p class="form-success" role="status" id="answered">"Glad the article answered your question. No ticket was raised."</p> })}
         <section class="card section" aria-labelledby="company-h">
             <h2 id="company-h">"Your company"</h2>
             <dl class="details">
@@ -57,9 +60,23 @@ fn CompanyView(c: Company) -> impl IntoView {
             }}
         </section>
         <div class="card-grid">
-            {["Tickets", "Live chat", "Onboarding", "Knowledge base"].into_iter().map(|s| view! {
-                <section class="section placeholder" aria-label=s><h2>{s}</h2><p class="muted">"Coming soon."</p></section>
-            }).collect_view()}
+            <section class="card section" aria-labelledby="home-tickets-h">
+                <h2 id="home-tickets-h">"Support tickets"</h2>
+                <p><a href="/portal/tickets">"Your tickets"</a>" · "<a href="/portal/tickets/new">"Raise a ticket"</a></p>
+            </section>
+            <section class="card section" aria-labelledby="home-chat-h">
+                <h2 id="home-chat-h">"Live chat"</h2>
+                <p><a href="/portal/chat">"Chat with support"</a></p>
+            </section>
+            <section class="card section" aria-labelledby="home-kb-h">
+                <h2 id="home-kb-h">"Help centre"</h2>
+                <form method="get" action="/kb" role="search" class="kb-search">
+                    <label for="home-kb-q" class="visually-hidden">"Search the help centre"</label>
+                    <input id="home-kb-q" name="q" type="search" maxlength="200" placeholder="Search articles"/>
+                    <button class="button secondary" type="submit">"Search"</button>
+                </form>
+            </section>
+            <section class="section placeholder" aria-label="Onboarding"><h2>"Onboarding"</h2><p class="muted">"Coming soon."</p></section>
         </div>
     }
 }

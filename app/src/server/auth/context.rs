@@ -52,6 +52,10 @@ pub enum Permission {
     ReadChats,
     /// Take chats: presence, accept, answer, transfer, close, convert.
     WorkChats,
+    /// Read every knowledge-base article, drafts and staff-only ones included (all staff).
+    ReadKnowledge,
+    /// Write, publish and archive articles; manage categories (the support roles).
+    WriteKnowledge,
 }
 
 /// The role matrix, in one place (documented in docs/ARCHITECTURE.md).
@@ -59,8 +63,12 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     use Role::*;
     match permission {
-        ReadAccounts | ReadContacts | WriteContacts | ReadTickets | ReadChats => true,
-        WorkTickets | WorkChats => matches!(role, Admin | SupportManager | SupportAgent),
+        ReadAccounts | ReadContacts | WriteContacts | ReadTickets | ReadChats | ReadKnowledge => {
+            true
+        }
+        WorkTickets | WorkChats | WriteKnowledge => {
+            matches!(role, Admin | SupportManager | SupportAgent)
+        }
         ManageSupport => matches!(role, Admin | SupportManager),
         WriteAccounts => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
         DeleteAccounts | DeleteContacts => matches!(role, Admin | SalesManager | SupportManager),
