@@ -16,7 +16,7 @@ use crate::types::{
     ChatSearchHit, ChatSettings, ChatTicketRef, ContactId, ConversationDetail, ConversationId,
     ConversationStatus, ConversationSummary, NewTicket, TeamId, TicketChannel, TicketId, UserId,
 };
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 /// A person in a chat: chat is between people, so API keys and jobs have no place here.
@@ -146,11 +146,11 @@ async fn event(
         },
     )
     .await?;
-    announce_message(tx, &m).await?;
+    announce_message(&mut *tx, &m).await?;
     Ok(m)
 }
 
-async fn announce_message(tx: &mut PgConnection, m: &ChatMessage) -> Result<(), sqlx::Error> {
+async fn announce_message(db: impl PgExecutor<'_>, m: &ChatMessage) -> Result<(), sqlx::Error> {
     let whisper = m.kind == ChatMessageKind::Whisper;
     let mut notice = ChatNotice::Message {
         c: m.conversation_id,
@@ -166,7 +166,7 @@ async fn announce_message(tx: &mut PgConnection, m: &ChatMessage) -> Result<(), 
             m: None,
         };
     }
-    repo::notify(&mut *tx, &notice).await
+    repo::notify(db, &notice).await
 }
 
 async fn changed(tx: &mut PgConnection, id: ConversationId) -> Result<(), sqlx::Error> {
@@ -284,7 +284,7 @@ pub async fn start(
         },
     )
     .await?;
-    announce_message(&mut tx, &m).await?;
+    announce_message(&mut *tx, &m).await?;
     changed(&mut tx, id).await?;
     tx.commit().await?;
     routing::route_waiting(db).await?;
@@ -309,14 +309,11 @@ pub async fn send(
     text: &str,
     whisper: bool,
 ) -> Result<Sent, ServiceError> {
-    if let Some(message) = repo::by_client_id(db, id, client_msg_id).await? {
-        return duplicate(who, message);
-    }
     let text = rules::text(text)?;
     let mut tx = db.begin().await?;
     let access = locked(&mut tx, who, id).await?;
     who.check_post(&access, whisper)?;
-    // A concurrent resend may have landed while we waited for the lock.
+    // A resend (even one racing the first send) finds the message under the lock.
     if let Some(message) = repo::by_client_id(&mut *tx, id, client_msg_id).await? {
         return duplicate(who, message);
     }
@@ -342,8 +339,15 @@ pub async fn send(
         },
     )
     .await?;
-    announce_message(&mut tx, &message).await?;
     tx.commit().await?;
+    // Announced after the commit, not inside it: PostgreSQL serialises the commits of
+    // transactions that NOTIFY (a global lock held through the WAL flush), which held chat
+    // to one message per disk flush. A notice lost here (the instance dying in between)
+    // costs delivery time, not the message: receivers catch up by sequence on the next
+    // message or reconnect.
+    if let Err(e) = announce_message(db, &message).await {
+        tracing::warn!(error = %e, conversation_id = %id, seq = message.seq, "chat: notice not sent");
+    }
     Ok(Sent {
         message,
         duplicate: false,
@@ -421,7 +425,7 @@ pub async fn attach(
         content_type,
         size_bytes: upload.bytes.len() as i32,
     });
-    announce_message(&mut tx, &message).await?;
+    announce_message(&mut *tx, &message).await?;
     tx.commit().await?;
     Ok(message)
 }
