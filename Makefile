@@ -15,6 +15,7 @@ bench:          ## benchmarks; figures go to docs/BENCHMARKS.md
 	scripts/bench.sh
 	scripts/bench-tickets.sh
 	scripts/bench-chat.sh
+	scripts/bench-kb.sh
 
 fmt:
 	cargo fmt --all
