@@ -891,6 +891,7 @@ async fn a_client_finds_the_answer_while_raising_a_ticket_and_needs_no_ticket() 
         page_has(b, "#helpful-counts", "1 found this helpful")
     })
     .await;
+    snap(b, "kb-article").await;
 
     // A client typing a ticket subject is offered the article that answers it.
     sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
@@ -925,6 +926,7 @@ async fn a_client_finds_the_answer_while_raising_a_ticket_and_needs_no_ticket() 
     })
     .await;
     assert!(page_has(b, "#article-body", "upside down").await);
+    snap(b, "kb-deflection").await;
     wait_hydrated(b).await;
     click(b, "no-ticket-needed").await;
     eventually("back in the portal, no ticket raised", || {
