@@ -351,15 +351,6 @@ pub fn KnowledgeBaseConsolePage() -> impl IntoView {
     let save_category = ServerAction::<SaveArticleCategory>::new();
     let delete_category = ServerAction::<DeleteArticleCategory>::new();
     let list = Resource::new(filter, |(q, status)| list_articles(q, status));
-    let categories = Resource::new(
-        move || {
-            (
-                save_category.version().get(),
-                delete_category.version().get(),
-            )
-        },
-        |_| load_article_editor(None),
-    );
     let category_value = save_category.value();
     let writer = use_context::<crate::types::Me>()
         .and_then(|m| m.role())
@@ -371,6 +362,28 @@ pub fn KnowledgeBaseConsolePage() -> impl IntoView {
                     | crate::types::Role::SupportAgent
             )
         });
+    // Only editors load the categories' editor data: for anyone else the call would be
+    // refused, and a refusal during server rendering would set the whole page's status.
+    let categories = Resource::new(
+        move || {
+            (
+                writer,
+                save_category.version().get(),
+                delete_category.version().get(),
+            )
+        },
+        |(writer, _, _)| async move {
+            if writer {
+                load_article_editor(None).await
+            } else {
+                Ok(ArticleEditor {
+                    article: None,
+                    categories: vec![],
+                    history: vec![],
+                })
+            }
+        },
+    );
     view! {
         <Title text="Knowledge base"/>
         <div class="page-header">

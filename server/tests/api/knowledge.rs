@@ -455,6 +455,19 @@ async fn only_support_staff_write_articles_and_clients_never_see_the_editor() {
         200,
         "all staff read the list"
     );
+    let page = rep
+        .get(format!("{}/console/kb", app.base))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "the list page renders for a reader who cannot edit"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("kb-filter-q") && !html.contains("new-article"));
     let account = app.account("Acme", None).await;
     let (_, _, client_email) = app.client_user(account).await;
     let client = app.signed_in(&client_email).await;
