@@ -521,14 +521,7 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         page_has(b, "#company-name", "Acme Corporation")
     })
     .await;
-    let overflow = b
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth + 1",
-            vec![],
-        )
-        .await
-        .expect("measure");
-    assert_eq!(overflow, json!(false), "no horizontal scrolling on a phone");
+    assert_no_sideways_scroll(b, "no horizontal scrolling on a phone").await;
     snap(b, "portal-360").await;
     // The client's ticket pages too: the list, a ticket with its conversation, the form.
     for (path_, marker) in [
@@ -540,18 +533,7 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
             b.find(Locator::Css(marker)).await.is_ok()
         })
         .await;
-        let overflow = b
-            .execute(
-                "return document.documentElement.scrollWidth > window.innerWidth + 1",
-                vec![],
-            )
-            .await
-            .expect("measure");
-        assert_eq!(
-            overflow,
-            json!(false),
-            "{path_} scrolls sideways on a phone"
-        );
+        assert_no_sideways_scroll(b, &format!("{path_} scrolls sideways on a phone")).await;
     }
     b.goto(&format!("{}/portal/tickets", s.base))
         .await
@@ -567,18 +549,7 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         .await
         .expect("click");
     eventually("the conversation", || page_has(b, "#conversation", "photo")).await;
-    let overflow = b
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth + 1",
-            vec![],
-        )
-        .await
-        .expect("measure");
-    assert_eq!(
-        overflow,
-        json!(false),
-        "a ticket page scrolls sideways on a phone"
-    );
+    assert_no_sideways_scroll(b, "a ticket page scrolls sideways on a phone").await;
     snap(b, "portal-ticket-360").await;
     // The chat: the list of conversations and the demo's past chat.
     b.goto(&format!("{}/portal/chat", s.base))
@@ -598,6 +569,12 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         page_has(b, "#chat-messages", "terminal not registered")
     })
     .await;
+    assert_no_sideways_scroll(b, "a chat scrolls sideways on a phone").await;
+    snap(b, "portal-chat-360").await;
+}
+
+/// Fails with `why` when the page is wider than the window (it would scroll sideways).
+async fn assert_no_sideways_scroll(b: &Client, why: &str) {
     let overflow = b
         .execute(
             "return document.documentElement.scrollWidth > window.innerWidth + 1",
@@ -605,8 +582,7 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
         )
         .await
         .expect("measure");
-    assert_eq!(overflow, json!(false), "a chat scrolls sideways on a phone");
-    snap(b, "portal-chat-360").await;
+    assert_eq!(overflow, json!(false), "{why}");
 }
 
 async fn click(b: &Client, id: &str) {

@@ -3,8 +3,8 @@
 
 use crate::helpers::TestApp;
 use app::api::knowledge::{
-    ListArticles, LoadArticleEditor, ReadArticle, SaveArticle, SaveArticleCategory,
-    SuggestArticles, VoteOnArticle,
+    AbandonTicketForArticle, DeleteArticleCategory, ListArticles, LoadArticleEditor, ReadArticle,
+    SaveArticle, SaveArticleCategory, SetArticleStatus, SuggestArticles, VoteOnArticle,
 };
 use app::server::auth::{Caller, ClientCaller};
 use app::server::knowledge;
@@ -545,4 +545,126 @@ async fn slugs_are_made_unique_and_a_taken_one_is_a_field_error() {
         ServiceError::Validation(f) => assert_eq!(f[0].field, "slug"),
         other => panic!("expected a field error, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn readers_cannot_publish_archive_or_delete_and_cannot_vote_on_what_they_cannot_see() {
+    let app = TestApp::spawn().await;
+    let agent = TestApp::caller(Role::SupportAgent);
+    let (draft, _) = knowledge::save(
+        &app.db,
+        &agent,
+        None,
+        &input("Draft", "public", "Body.", ""),
+        ArticleStatus::Draft,
+    )
+    .await
+    .unwrap();
+    let (_, secret) = publish(&app, "Internal runbook", "staff", "Internal.", "").await;
+    let category = knowledge::save_category(&app.db, &agent, None, "Hardware")
+        .await
+        .unwrap();
+    let (_, rep) = app.staff_user(Role::SalesRep).await;
+    let rep = app.signed_in(&rep).await;
+    let account = app.account("Acme", None).await;
+    let (_, _, client_email) = app.client_user(account).await;
+    let client = app.signed_in(&client_email).await;
+    let publish_it = [
+        ("id", draft.to_string()),
+        ("status", "published".to_string()),
+    ];
+    for who in [&rep, &client] {
+        assert_eq!(
+            app.call::<SetArticleStatus>(who, &publish_it)
+                .await
+                .status(),
+            403
+        );
+        assert_eq!(
+            app.call::<DeleteArticleCategory>(who, &[("id", category.to_string())])
+                .await
+                .status(),
+            403
+        );
+    }
+    assert_eq!(
+        app.call::<SetArticleStatus>(&app.browser(), &publish_it)
+            .await
+            .status(),
+        401
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM kb_article WHERE id = $1")
+        .bind(draft)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(status, "draft");
+    let categories: i64 = sqlx::query_scalar("SELECT count(*) FROM kb_category")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(categories, 1);
+    // An unknown status is a field error, not a change.
+    let (_, agent_email) = app.staff_user(Role::SupportAgent).await;
+    let agent_browser = app.signed_in(&agent_email).await;
+    let res = app
+        .call::<SetArticleStatus>(
+            &agent_browser,
+            &[("id", draft.to_string()), ("status", "gone".to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    // Votes and "no ticket needed" on an article the caller may not see: not found.
+    let vote = [
+        ("slug", secret.clone()),
+        ("helpful", "true".to_string()),
+        ("reader", uuid::Uuid::new_v4().to_string()),
+    ];
+    assert_eq!(
+        app.call::<VoteOnArticle>(&app.browser(), &vote)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.call::<VoteOnArticle>(&client, &vote).await.status(),
+        404
+    );
+    let abandon = [("slug", secret.clone()), ("subject", "x".to_string())];
+    assert_eq!(
+        app.call::<AbandonTicketForArticle>(&client, &abandon)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.call::<AbandonTicketForArticle>(&app.browser(), &abandon)
+            .await
+            .status(),
+        401
+    );
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM kb_vote) + (SELECT count(*) FROM kb_deflection)",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
+async fn an_overlong_search_is_a_field_error() {
+    let app = TestApp::spawn().await;
+    let long = "printer ".repeat(30);
+    match knowledge::search(&app.db, &Caller::Anonymous, &long).await {
+        Err(ServiceError::Validation(f)) => assert_eq!(f[0].field, "q"),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+    let res = app
+        .browser()
+        .get(format!("{}/kb?q={}", app.base, long.replace(' ', "+")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
 }
