@@ -250,6 +250,16 @@ pub fn router(
             post(files::upload_to_chat).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
         )
         .route("/files/chat/{id}", get(files::download_chat_file))
+        .route(
+            "/files/accounts/{id}/documents",
+            post(files::share_document).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/files/onboarding-steps/{id}",
+            post(files::upload_step_document).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
+        )
+        .route("/files/documents/{id}", get(files::download_document))
+        .route("/calendar/{file}", get(files::calendar_feed))
         .route("/support/form", get(web_form::show).post(web_form::submit))
         .route(
             "/support/confirm",

@@ -1,7 +1,8 @@
-//! Background work in the same binary: mail delivery from the outbox and the SLA job.
+//! Background work in the same binary: mail delivery from the outbox, the SLA job, the chat
+//! sweep and training reminders.
 //! Several instances can run it at once (rows are claimed with SKIP LOCKED).
 
-use app::server::{chat, email, tickets, AppState};
+use app::server::{chat, email, tickets, training, AppState};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -34,6 +35,14 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if round.is_multiple_of(1800) {
             if let Err(e) = chat::routing::close_abandoned(&state.db).await {
                 tracing::error!(error = %e, "closing abandoned chats failed");
+            }
+        }
+        // Training reminders once a minute: they go out a day ahead.
+        if round.is_multiple_of(30) {
+            match training::send_reminders(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminded = n, "training reminders"),
+                Err(e) => tracing::error!(error = %e, "training reminders failed"),
             }
         }
         round += 1;

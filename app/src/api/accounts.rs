@@ -31,7 +31,7 @@ pub async fn get_account_detail(id: AccountId) -> Result<AccountDetail, AppError
 pub async fn create_account(form: AccountFormFields) -> Result<Account, AppError> {
     let (state, caller) = context().await?;
     let input = form.parse().map_err(invalid)?;
-    let account = accounts::create(&state.db, &caller, &input)
+    let account = accounts::create(&state, &caller, &input)
         .await
         .map_err(fail)?;
     leptos_axum::redirect(&format!("/console/accounts/{}", account.id));
@@ -42,7 +42,7 @@ pub async fn create_account(form: AccountFormFields) -> Result<Account, AppError
 pub async fn update_account(id: AccountId, form: AccountFormFields) -> Result<Account, AppError> {
     let (state, caller) = context().await?;
     let input = form.parse().map_err(invalid)?;
-    let account = accounts::update(&state.db, &caller, id, &input)
+    let account = accounts::update(&state, &caller, id, &input)
         .await
         .map_err(fail)?;
     leptos_axum::redirect(&format!("/console/accounts/{}", account.id));

@@ -8,9 +8,11 @@ pub mod chat;
 pub mod contacts;
 pub mod knowledge;
 pub mod notifications;
+pub mod onboarding;
 pub mod portal;
 pub mod support;
 pub mod tickets;
+pub mod training;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod edge {

@@ -5,12 +5,15 @@ pub mod accounts;
 pub mod auth;
 pub mod chat;
 pub mod contacts;
+pub mod documents;
 pub mod email;
 pub mod error;
 pub mod knowledge;
 pub mod notifications;
+pub mod onboarding;
 pub mod state;
 pub mod tickets;
+pub mod training;
 pub mod users;
 
 pub use error::ServiceError;

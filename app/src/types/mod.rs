@@ -34,6 +34,7 @@ macro_rules! text_enum {
 mod chat;
 mod ids;
 mod knowledge;
+mod onboarding;
 mod people;
 mod records;
 mod tickets;
@@ -41,6 +42,7 @@ mod tickets;
 pub use chat::*;
 pub use ids::*;
 pub use knowledge::*;
+pub use onboarding::*;
 pub use people::*;
 pub use records::*;
 pub use tickets::*;

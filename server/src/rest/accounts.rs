@@ -92,7 +92,7 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     ApiJson(input): ApiJson<AccountInput>,
 ) -> Result<impl IntoResponse, Problem> {
-    let account = accounts::create(&state.db, &caller, &input).await?;
+    let account = accounts::create(&state, &caller, &input).await?;
     let location = format!("/api/v1/accounts/{}", account.id);
     Ok((
         StatusCode::CREATED,
@@ -115,9 +115,7 @@ pub async fn update(
     let id: AccountId = path_id(&id)?;
     let current = accounts::get(&state.db, &caller, id).await?;
     let input: AccountInput = super::contacts::merge_patch(&AccountInput::from(&current), patch)?;
-    Ok(Json(
-        accounts::update(&state.db, &caller, id, &input).await?,
-    ))
+    Ok(Json(accounts::update(&state, &caller, id, &input).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}", tag = "accounts",

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod contacts;
+pub mod onboarding;
 pub mod problem;
 pub mod tickets;
 
@@ -71,12 +72,13 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Steward REST API", version = "1", description = "Accounts, contacts and support tickets. Authenticate with an API key: `Authorization: Bearer stw_…`."),
+    info(title = "Steward REST API", version = "1", description = "Accounts, contacts, support tickets and onboarding. Authenticate with an API key: `Authorization: Bearer stw_…`."),
     paths(
         accounts::list, accounts::get_one, accounts::create, accounts::update, accounts::delete,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::delete,
         tickets::list, tickets::get_one, tickets::create, tickets::update, tickets::add_message,
         tickets::add_attachment, tickets::download, tickets::inbound_email,
+        onboarding::list, onboarding::get_one, onboarding::start, onboarding::templates,
     ),
     components(schemas(
         Problem, app::error::FieldError, app::types::Account, app::types::AccountInput, app::types::AccountType,
@@ -87,6 +89,11 @@ impl Modify for BearerAuth {
         app::types::TicketStatus, app::types::TicketPriority, app::types::TicketChannel, app::types::SlaState,
         tickets::TicketDocument, tickets::NewMessage,
         app::server::tickets::inbound::InboundResult, app::server::tickets::inbound::InboundOutcome,
+        app::types::OnboardingSummary, app::types::OnboardingView, app::types::OnboardingStepView,
+        app::types::StartOnboarding, app::types::TemplateSummary, app::types::OnboardingStatus,
+        app::types::OnboardingStart, app::types::StepStatus, app::types::StepOwnerSide,
+        app::types::StepAction, app::types::ChecklistItem, app::types::RequiredDocument,
+        app::types::DocumentInfo,
     )),
     modifiers(&BearerAuth),
     security(("api_key" = [])),
@@ -134,6 +141,12 @@ pub fn router(state: AppState) -> Router {
                 app::server::tickets::inbound::MAX_RAW_BYTES,
             )),
         )
+        .route(
+            "/onboardings",
+            get(onboarding::list).post(onboarding::start),
+        )
+        .route("/onboardings/{id}", get(onboarding::get_one))
+        .route("/onboarding-templates", get(onboarding::templates))
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "No such endpoint") })
         .with_state(state)
 }

@@ -26,13 +26,15 @@ async fn an_account_is_created_read_updated_and_deleted() {
     i.account_type = Some(AccountType::Customer);
     i.accounting_id = Some("ERP-1".into());
     i.city = Some("Springfield".into());
-    let a = accounts::create(&app.db, &admin, &i).await.expect("create");
+    let a = accounts::create(&app.state, &admin, &i)
+        .await
+        .expect("create");
     assert_eq!(a.name, "Globex");
     assert_eq!(a.account_type, AccountType::Customer);
     let read = accounts::get(&app.db, &admin, a.id).await.expect("get");
     assert_eq!(read, a);
     i.name = "Globex Corporation".into();
-    let updated = accounts::update(&app.db, &admin, a.id, &i)
+    let updated = accounts::update(&app.state, &admin, a.id, &i)
         .await
         .expect("update");
     assert_eq!(updated.name, "Globex Corporation");
@@ -49,13 +51,13 @@ async fn an_account_is_created_read_updated_and_deleted() {
 async fn empty_and_oversized_fields_are_refused_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     let rep = TestApp::caller(Role::SalesRep);
-    let err = accounts::create(&app.db, &rep, &input(""))
+    let err = accounts::create(&app.state, &rep, &input(""))
         .await
         .unwrap_err();
     assert_eq!(field_names(err), vec!["name"]);
     let mut big = input(&"x".repeat(201));
     big.country = Some("y".repeat(500));
-    let err = accounts::create(&app.db, &rep, &big).await.unwrap_err();
+    let err = accounts::create(&app.state, &rep, &big).await.unwrap_err();
     assert_eq!(field_names(err), vec!["name", "country"]);
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM account")
         .fetch_one(&app.db)
@@ -71,19 +73,21 @@ async fn only_admins_change_the_accounting_id() {
     let manager = TestApp::caller(Role::SalesManager);
     let mut i = input("Initech");
     i.accounting_id = Some("ERP-9".into());
-    let a = accounts::create(&app.db, &admin, &i).await.expect("create");
+    let a = accounts::create(&app.state, &admin, &i)
+        .await
+        .expect("create");
     // A manager may edit other fields while leaving the accounting id as it is…
     i.city = Some("Austin".into());
-    accounts::update(&app.db, &manager, a.id, &i)
+    accounts::update(&app.state, &manager, a.id, &i)
         .await
         .expect("manager edits");
     // …but not change it.
     i.accounting_id = Some("ERP-10".into());
-    let err = accounts::update(&app.db, &manager, a.id, &i)
+    let err = accounts::update(&app.state, &manager, a.id, &i)
         .await
         .unwrap_err();
     assert_eq!(field_names(err), vec!["accounting_id"]);
-    accounts::update(&app.db, &admin, a.id, &i)
+    accounts::update(&app.state, &admin, a.id, &i)
         .await
         .expect("admin changes it");
 }
@@ -94,9 +98,11 @@ async fn a_duplicate_accounting_id_is_a_field_error() {
     let admin = TestApp::caller(Role::Admin);
     let mut i = input("One");
     i.accounting_id = Some("ERP-DUP".into());
-    accounts::create(&app.db, &admin, &i).await.expect("first");
+    accounts::create(&app.state, &admin, &i)
+        .await
+        .expect("first");
     i.name = "Two".into();
-    let err = accounts::create(&app.db, &admin, &i).await.unwrap_err();
+    let err = accounts::create(&app.state, &admin, &i).await.unwrap_err();
     assert_eq!(field_names(err), vec!["accounting_id"]);
 }
 
@@ -104,22 +110,22 @@ async fn a_duplicate_accounting_id_is_a_field_error() {
 async fn an_account_cannot_become_its_own_ancestor() {
     let app = TestApp::spawn().await;
     let admin = TestApp::caller(Role::Admin);
-    let parent = accounts::create(&app.db, &admin, &input("Parent"))
+    let parent = accounts::create(&app.state, &admin, &input("Parent"))
         .await
         .expect("parent");
     let mut child_in = input("Child");
     child_in.parent_id = Some(parent.id);
-    let child = accounts::create(&app.db, &admin, &child_in)
+    let child = accounts::create(&app.state, &admin, &child_in)
         .await
         .expect("child");
     let mut cyc = AccountInput::from(&parent);
     cyc.parent_id = Some(child.id);
-    let err = accounts::update(&app.db, &admin, parent.id, &cyc)
+    let err = accounts::update(&app.state, &admin, parent.id, &cyc)
         .await
         .unwrap_err();
     assert_eq!(field_names(err), vec!["parent_id"]);
     cyc.parent_id = Some(parent.id);
-    let err = accounts::update(&app.db, &admin, parent.id, &cyc)
+    let err = accounts::update(&app.state, &admin, parent.id, &cyc)
         .await
         .unwrap_err();
     assert_eq!(field_names(err), vec!["parent_id"]);
@@ -150,7 +156,7 @@ async fn unknown_parent_and_owner_ids_are_field_errors() {
     let mut i = input("Orphan");
     i.parent_id = Some(app::types::AccountId::new());
     i.owner_id = Some(app::types::UserId::new());
-    let err = accounts::create(&app.db, &admin, &i).await.unwrap_err();
+    let err = accounts::create(&app.state, &admin, &i).await.unwrap_err();
     assert_eq!(field_names(err), vec!["parent_id", "owner_id"]);
 }
 
@@ -243,7 +249,9 @@ async fn an_account_keeps_its_subtype_and_number_of_locations() {
     let mut i = input("Kiosk Co");
     i.subtype = Some(app::types::AccountSubtype::KioskLocation);
     i.location_count = Some(12);
-    let a = accounts::create(&app.db, &rep, &i).await.expect("create");
+    let a = accounts::create(&app.state, &rep, &i)
+        .await
+        .expect("create");
     let read = accounts::get(&app.db, &rep, a.id).await.expect("get");
     assert_eq!(
         read.subtype,
@@ -251,6 +259,8 @@ async fn an_account_keeps_its_subtype_and_number_of_locations() {
     );
     assert_eq!(read.location_count, Some(12));
     i.location_count = Some(-1);
-    let err = accounts::update(&app.db, &rep, a.id, &i).await.unwrap_err();
+    let err = accounts::update(&app.state, &rep, a.id, &i)
+        .await
+        .unwrap_err();
     assert_eq!(field_names(err), vec!["location_count"]);
 }

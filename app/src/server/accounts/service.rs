@@ -2,9 +2,10 @@
 
 use super::{repo, rules};
 use crate::server::auth::{Caller, Permission};
-use crate::server::{contacts, ServiceError};
+use crate::server::{contacts, onboarding, AppState, ServiceError};
 use crate::types::{
-    Account, AccountDetail, AccountFilter, AccountId, AccountInput, Choice, ConsoleSummary, Page,
+    Account, AccountDetail, AccountFilter, AccountId, AccountInput, AccountType, Choice,
+    ConsoleSummary, OnboardingStart, Page,
 };
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -123,12 +124,33 @@ async fn check_links(
     checks.finish()
 }
 
+/// A new account that is already a customer, or an account that becomes one, starts the
+/// default onboarding in the same transaction (exactly once: see `onboarding`).
+async fn became_customer(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    caller: &Caller,
+    id: AccountId,
+) -> Result<(), ServiceError> {
+    onboarding::start_in(
+        tx,
+        &state.settings,
+        id,
+        None,
+        OnboardingStart::BecameCustomer,
+        caller.user_id(),
+    )
+    .await?;
+    Ok(())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    db: &PgPool,
+    state: &AppState,
     caller: &Caller,
     input: &AccountInput,
 ) -> Result<Account, ServiceError> {
+    let db = &state.db;
     if !matches!(caller, Caller::System) {
         caller.staff(Permission::WriteAccounts)?;
     }
@@ -141,20 +163,26 @@ pub async fn create(
     }
     check_links(db, None, &valid).await?;
     let id = AccountId::new();
-    repo::insert(db, id, &valid)
+    let mut tx = db.begin().await?;
+    repo::insert(&mut *tx, id, &valid)
         .await
         .map_err(ServiceError::from_db)?;
+    if valid.account_type == AccountType::Customer {
+        became_customer(&mut tx, state, caller, id).await?;
+    }
+    tx.commit().await?;
     tracing::info!(account_id = %id, "account created");
     repo::find(db, id).await?.ok_or(ServiceError::NotFound)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %id))]
 pub async fn update(
-    db: &PgPool,
+    state: &AppState,
     caller: &Caller,
     id: AccountId,
     input: &AccountInput,
 ) -> Result<Account, ServiceError> {
+    let db = &state.db;
     caller.staff(Permission::WriteAccounts)?;
     let current = repo::find(db, id).await?.ok_or(ServiceError::NotFound)?;
     let valid = rules::validate(input)?;
@@ -165,12 +193,23 @@ pub async fn update(
         ));
     }
     check_links(db, Some(id), &valid).await?;
-    if !repo::update(db, id, &valid)
-        .await
-        .map_err(ServiceError::from_db)?
-    {
+    let mut tx = db.begin().await?;
+    // The type as it is now, locked: two saves racing cannot both see "prospect".
+    let was: Option<String> =
+        sqlx::query_scalar("SELECT account_type FROM account WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(was) = was else {
         return Err(ServiceError::NotFound);
+    };
+    repo::update(&mut *tx, id, &valid)
+        .await
+        .map_err(ServiceError::from_db)?;
+    if valid.account_type == AccountType::Customer && was != AccountType::Customer.as_str() {
+        became_customer(&mut tx, state, caller, id).await?;
     }
+    tx.commit().await?;
     repo::find(db, id).await?.ok_or(ServiceError::NotFound)
 }
 

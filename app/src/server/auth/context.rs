@@ -56,6 +56,15 @@ pub enum Permission {
     ReadKnowledge,
     /// Write, publish and archive articles; manage categories (the support roles).
     WriteKnowledge,
+    /// Onboarding templates and the welcome email's template (admins).
+    ManageOnboarding,
+    /// Start and cancel onboardings, work and assign their steps (all staff: sales closes
+    /// the deal, support runs the onboarding).
+    WorkOnboarding,
+    /// Share documents with an account and remove them (all staff).
+    ShareDocuments,
+    /// Publish and cancel training slots (the support roles).
+    ScheduleTraining,
 }
 
 /// The role matrix, in one place (documented in docs/ARCHITECTURE.md).
@@ -63,17 +72,16 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     use Role::*;
     match permission {
-        ReadAccounts | ReadContacts | WriteContacts | ReadTickets | ReadChats | ReadKnowledge => {
-            true
-        }
-        WorkTickets | WorkChats | WriteKnowledge => {
+        ReadAccounts | ReadContacts | WriteContacts | ReadTickets | ReadChats | ReadKnowledge
+        | WorkOnboarding | ShareDocuments => true,
+        WorkTickets | WorkChats | WriteKnowledge | ScheduleTraining => {
             matches!(role, Admin | SupportManager | SupportAgent)
         }
         ManageSupport => matches!(role, Admin | SupportManager),
         WriteAccounts => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
         DeleteAccounts | DeleteContacts => matches!(role, Admin | SalesManager | SupportManager),
         InviteClients => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
-        SetAccountingId | ManageUsers | ManageApiKeys => role == Admin,
+        SetAccountingId | ManageUsers | ManageApiKeys | ManageOnboarding => role == Admin,
     }
 }
 

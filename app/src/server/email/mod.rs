@@ -3,7 +3,8 @@
 //! drain the queue) sends it with lettre and records the outcome.
 
 use crate::server::{AppState, ServiceError};
-use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -43,6 +44,39 @@ pub async fn enqueue(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A mail with more than plain text: an HTML part, a calendar invitation, the account it
+/// concerns (so the account's page lists it) and what kind of mail it is.
+#[derive(Debug, Clone, Default)]
+pub struct Mail<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+    /// An iCalendar object; its METHOD goes into the part's content type too.
+    pub calendar: Option<&'a str>,
+    pub account_id: Option<crate::types::AccountId>,
+    pub kind: &'a str,
+}
+
+pub async fn enqueue_mail(db: impl PgExecutor<'_>, mail: &Mail<'_>) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO outbound_email (id, to_address, subject, body_text, body_html, calendar, account_id, kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.body_text)
+    .bind(mail.body_html)
+    .bind(mail.calendar)
+    .bind(mail.account_id)
+    .bind(if mail.kind.is_empty() { "other" } else { mail.kind })
+    .execute(db)
+    .await?;
+    Ok(id)
 }
 
 /// A ticket mail: it carries its own Message-ID (so that the client's reply can be
@@ -103,7 +137,21 @@ struct Pending {
     attempts: i32,
     message_id: Option<String>,
     in_reply_to: Option<String>,
+    body_html: Option<String>,
+    calendar: Option<String>,
 }
+
+type PendingRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 const MAX_ATTEMPTS: i32 = 8;
 
@@ -111,9 +159,9 @@ const MAX_ATTEMPTS: i32 = 8;
 /// workers (or instances) never send the same message twice.
 pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, ServiceError> {
     let mut tx = state.db.begin().await?;
-    #[allow(clippy::type_complexity)]
-    let rows: Vec<(Uuid, String, String, String, i32, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT id, to_address, subject, body_text, attempts, message_id, in_reply_to FROM outbound_email
+    let rows: Vec<PendingRow> = sqlx::query_as(
+        "SELECT id, to_address, subject, body_text, attempts, message_id, in_reply_to, body_html, calendar
+         FROM outbound_email
          WHERE status = 'pending' AND next_attempt_at <= now()
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
@@ -121,7 +169,7 @@ pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, Serv
     .fetch_all(&mut *tx)
     .await?;
     let mut sent = 0;
-    for (id, to, subject, body, attempts, message_id, in_reply_to) in rows {
+    for (id, to, subject, body, attempts, message_id, in_reply_to, body_html, calendar) in rows {
         let mail = Pending {
             id,
             to,
@@ -130,6 +178,8 @@ pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, Serv
             attempts,
             message_id,
             in_reply_to,
+            body_html,
+            calendar,
         };
         match send(state, &mail).await {
             Ok(()) => {
@@ -163,6 +213,35 @@ pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, Serv
     Ok(sent)
 }
 
+/// Plain text first, then HTML, then the invitation: mail programs show the last part they
+/// understand. The calendar also travels as `invite.ics` for programs that only look at
+/// attachments.
+fn parts(mail: &Pending) -> Result<MultiPart, String> {
+    let mut alternative = MultiPart::alternative().singlepart(SinglePart::plain(mail.body.clone()));
+    if let Some(html) = &mail.body_html {
+        alternative = alternative.singlepart(SinglePart::html(html.clone()));
+    }
+    let Some(calendar) = &mail.calendar else {
+        return Ok(alternative);
+    };
+    let method = calendar
+        .lines()
+        .find_map(|l| l.strip_prefix("METHOD:"))
+        .map(str::trim)
+        .unwrap_or("PUBLISH");
+    let content_type =
+        ContentType::parse(&format!("text/calendar; method={method}; charset=UTF-8"))
+            .map_err(|e| e.to_string())?;
+    alternative = alternative.singlepart(
+        SinglePart::builder()
+            .header(content_type.clone())
+            .body(calendar.clone()),
+    );
+    Ok(MultiPart::mixed()
+        .multipart(alternative)
+        .singlepart(Attachment::new("invite.ics".into()).body(calendar.clone(), content_type)))
+}
+
 async fn send(state: &AppState, mail: &Pending) -> Result<(), String> {
     let (to, subject, body) = (&mail.to, &mail.subject, &mail.body);
     match &state.mailer {
@@ -186,7 +265,12 @@ async fn send(state: &AppState, mail: &Pending) -> Result<(), String> {
                     .in_reply_to(format!("<{parent}>"))
                     .references(format!("<{parent}>"));
             }
-            let message = builder.body(body.to_string()).map_err(|e| e.to_string())?;
+            let message = if mail.body_html.is_none() && mail.calendar.is_none() {
+                builder.body(body.to_string())
+            } else {
+                builder.multipart(parts(mail)?)
+            }
+            .map_err(|e| e.to_string())?;
             transport
                 .send(message)
                 .await
@@ -194,4 +278,45 @@ async fn send(state: &AppState, mail: &Pending) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct MailRow {
+    id: Uuid,
+    kind: String,
+    to_address: String,
+    subject: String,
+    status: String,
+    attempts: i32,
+    last_error: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The latest mail about an account, with its delivery state (the account's page shows it).
+pub async fn for_account(
+    db: impl PgExecutor<'_>,
+    account: crate::types::AccountId,
+) -> Result<Vec<crate::types::MailRecord>, sqlx::Error> {
+    let rows: Vec<MailRow> = sqlx::query_as(
+        "SELECT id, kind, to_address, subject, status, attempts, last_error, created_at, sent_at
+         FROM outbound_email WHERE account_id = $1 ORDER BY created_at DESC LIMIT 20",
+    )
+    .bind(account)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::types::MailRecord {
+            id: r.id,
+            kind: r.kind,
+            to: r.to_address,
+            subject: r.subject,
+            status: r.status,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        })
+        .collect())
 }

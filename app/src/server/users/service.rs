@@ -55,6 +55,27 @@ pub async fn list(
     Ok(rows.into_iter().map(UserSummary::from).collect())
 }
 
+/// A single-use link to choose a password (for a new user) or to sign in (for one who has
+/// one already). Issuing it invalidates the user's earlier invitation links.
+pub(crate) async fn portal_link(
+    tx: &mut sqlx::PgConnection,
+    settings: &crate::server::Settings,
+    user_id: UserId,
+    has_password: bool,
+) -> Result<String, ServiceError> {
+    if has_password {
+        return Ok(format!("{}/login", settings.public_url));
+    }
+    let secret = tokens::issue(
+        tx,
+        user_id,
+        Purpose::Invitation,
+        settings.invitation_token_hours,
+    )
+    .await?;
+    Ok(format!("{}/invitation?token={secret}", settings.public_url))
+}
+
 async fn send_invitation(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
@@ -63,14 +84,7 @@ async fn send_invitation(
     name: &str,
     what: &str,
 ) -> Result<(), ServiceError> {
-    let secret = tokens::issue(
-        tx,
-        user_id,
-        Purpose::Invitation,
-        state.settings.invitation_token_hours,
-    )
-    .await?;
-    let link = format!("{}/invitation?token={secret}", state.settings.public_url);
+    let link = portal_link(tx, &state.settings, user_id, false).await?;
     email::enqueue(
         &mut *tx,
         address,
@@ -188,26 +202,43 @@ pub async fn invite_client(
     };
     let name = contact.full_name();
     let mut tx = state.db.begin().await?;
+    let (user_id, has_password) = ensure_client_user(&mut tx, contact_id, &address, &name).await?;
+    if has_password {
+        return Err(ServiceError::Conflict(
+            "This contact already uses the portal.".into(),
+        ));
+    }
+    let what = format!("the Steward client portal of {}", contact.account_name);
+    send_invitation(&mut tx, state, user_id, &address, &name, &what).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user_id, "client invited");
+    Ok(())
+}
+
+/// The contact's portal user, created (without a password) or re-activated if needed.
+/// Returns the user and whether they already chose a password.
+pub(crate) async fn ensure_client_user(
+    tx: &mut sqlx::PgConnection,
+    contact_id: ContactId,
+    address: &str,
+    name: &str,
+) -> Result<(UserId, bool), ServiceError> {
     let existing: Option<(UserId, bool, bool)> = sqlx::query_as(
         "SELECT id, password_hash IS NOT NULL, is_active FROM app_user WHERE contact_id = $1 FOR UPDATE",
     )
     .bind(contact_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let user_id = match existing {
-        Some((_, true, true)) => {
-            return Err(ServiceError::Conflict(
-                "This contact already uses the portal.".into(),
-            ))
-        }
+    match existing {
+        Some((id, true, true)) => Ok((id, true)),
         Some((id, _, _)) => {
             sqlx::query("UPDATE app_user SET is_active = true, email = $2 WHERE id = $1")
                 .bind(id)
-                .bind(&address)
+                .bind(address)
                 .execute(&mut *tx)
                 .await
                 .map_err(ServiceError::from_db)?;
-            id
+            Ok((id, false))
         }
         None => {
             let id = UserId::new();
@@ -215,18 +246,179 @@ pub async fn invite_client(
                 "INSERT INTO app_user (id, email, display_name, kind, contact_id) VALUES ($1, $2, $3, 'client', $4)",
             )
             .bind(id)
-            .bind(&address)
-            .bind(&name)
+            .bind(address)
+            .bind(name)
             .bind(contact_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(ServiceError::from_db)?;
+            Ok((id, false))
+        }
+    }
+}
+
+/// The caller as a client admin of their company (FR012), or why not.
+async fn client_admin(
+    db: &sqlx::PgPool,
+    caller: &Caller,
+) -> Result<crate::server::auth::ClientCaller, ServiceError> {
+    let client = caller.client()?.clone();
+    let admin: bool =
+        sqlx::query_scalar("SELECT is_client_admin FROM app_user WHERE id = $1 AND is_active")
+            .bind(client.user_id)
+            .fetch_optional(db)
+            .await?
+            .unwrap_or(false);
+    if !admin {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(client)
+}
+
+/// Whether the caller administers their company's portal users.
+pub async fn is_client_admin(db: &sqlx::PgPool, caller: &Caller) -> Result<bool, ServiceError> {
+    Ok(match caller {
+        Caller::Client(c) => {
+            sqlx::query_scalar("SELECT is_client_admin FROM app_user WHERE id = $1 AND is_active")
+                .bind(c.user_id)
+                .fetch_optional(db)
+                .await?
+                .unwrap_or(false)
+        }
+        _ => false,
+    })
+}
+
+/// A client admin's colleagues: the portal users of their own account.
+pub async fn colleagues(
+    db: &sqlx::PgPool,
+    caller: &Caller,
+) -> Result<Vec<crate::types::Colleague>, ServiceError> {
+    let me = client_admin(db, caller).await?;
+    type Row = (UserId, ContactId, String, String, bool, bool, bool);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT u.id, u.contact_id, u.display_name, u.email, u.is_client_admin, u.is_active,
+                u.password_hash IS NOT NULL
+         FROM app_user u JOIN contact c ON c.id = u.contact_id
+         WHERE c.account_id = $1 ORDER BY u.is_active DESC, lower(u.display_name)",
+    )
+    .bind(me.account_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(user_id, contact_id, name, email, is_client_admin, is_active, has_password)| {
+                crate::types::Colleague {
+                    is_me: user_id == me.user_id,
+                    user_id,
+                    contact_id,
+                    name,
+                    email,
+                    is_client_admin,
+                    is_active,
+                    has_password,
+                }
+            },
+        )
+        .collect())
+}
+
+/// A client admin invites a colleague: a contact on their account (or the existing one with
+/// that address, if it is theirs) and a portal invitation.
+pub async fn invite_colleague(
+    state: &AppState,
+    caller: &Caller,
+    input: &crate::types::ColleagueInput,
+) -> Result<(), ServiceError> {
+    let me = client_admin(&state.db, caller).await?;
+    let mut checks = Checks::default();
+    let first = checks.required("first_name", &input.first_name, 100);
+    let last = checks.required("last_name", &input.last_name, 100);
+    let address = checks.required("email", &input.email, 254);
+    if !address.is_empty() && !contacts::rules::is_plausible_email(&address) {
+        checks.add("email", "is not an email address");
+    }
+    checks.finish()?;
+    let mut tx = state.db.begin().await?;
+    let existing: Option<(ContactId, crate::types::AccountId)> = sqlx::query_as(
+        "SELECT c.id, c.account_id FROM contact_email e JOIN contact c ON c.id = e.contact_id
+         WHERE lower(e.email) = lower($1)",
+    )
+    .bind(&address)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let contact_id = match existing {
+        Some((id, account)) if account == me.account_id => id,
+        // Another company's address: refuse without saying whose it is.
+        Some(_) => {
+            return Err(ServiceError::field(
+                "email",
+                "cannot be invited to your company",
+            ))
+        }
+        None => {
+            let id = ContactId::new();
+            sqlx::query(
+                "INSERT INTO contact (id, account_id, first_name, last_name, status)
+                 VALUES ($1, $2, $3, $4, 'active')",
+            )
+            .bind(id)
+            .bind(me.account_id)
+            .bind(&first)
+            .bind(&last)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO contact_email (contact_id, position, email) VALUES ($1, 0, $2)",
+            )
+            .bind(id)
+            .bind(&address)
             .execute(&mut *tx)
             .await
             .map_err(ServiceError::from_db)?;
             id
         }
     };
-    let what = format!("the Steward client portal of {}", contact.account_name);
+    let name = format!("{first} {last}");
+    let (user_id, has_password) = ensure_client_user(&mut tx, contact_id, &address, &name).await?;
+    if has_password {
+        return Err(ServiceError::field("email", "already uses the portal"));
+    }
+    let company: String = sqlx::query_scalar("SELECT name FROM account WHERE id = $1")
+        .bind(me.account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let what = format!("the client portal of {company}");
     send_invitation(&mut tx, state, user_id, &address, &name, &what).await?;
     tx.commit().await?;
-    tracing::info!(user_id = %user_id, "client invited");
+    tracing::info!(user_id = %user_id, "colleague invited by client admin");
+    Ok(())
+}
+
+/// A client admin revokes a colleague's portal access (never their own).
+pub async fn revoke_colleague(
+    db: &sqlx::PgPool,
+    caller: &Caller,
+    user: UserId,
+) -> Result<(), ServiceError> {
+    let me = client_admin(db, caller).await?;
+    if user == me.user_id {
+        return Err(ServiceError::Conflict(
+            "You cannot revoke your own access.".into(),
+        ));
+    }
+    let done = sqlx::query(
+        "UPDATE app_user u SET is_active = false, is_client_admin = false
+         FROM contact c WHERE c.id = u.contact_id AND u.id = $1 AND c.account_id = $2",
+    )
+    .bind(user)
+    .bind(me.account_id)
+    .execute(db)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    tracing::info!(user_id = %user, "colleague revoked by client admin");
     Ok(())
 }
