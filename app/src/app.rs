@@ -1,7 +1,8 @@
 //! The router: public auth pages, `/console/*` for staff, `/portal/*` for clients.
 
 use crate::pages::{
-    auth::*, chat::*, console::*, knowledge::*, portal::*, tickets::*, NotFoundPage,
+    auth::*, chat::*, console::*, knowledge::*, onboarding::*, portal::*, tickets::*, training::*,
+    NotFoundPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -68,6 +69,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("kb") view=KnowledgeBaseConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("kb/new") view=ArticleEditorPage ssr=SsrMode::Async/>
                     <Route path=path!("kb/:id") view=ArticleEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding") view=OnboardingBoardPage ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding/templates") view=OnboardingTemplatesPage ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding/templates/new") view=OnboardingTemplateEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding/templates/:id") view=OnboardingTemplateEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding/welcome") view=WelcomeEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding/:id") view=OnboardingPage ssr=SsrMode::Async/>
+                    <Route path=path!("training") view=TrainingDeskPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/support") view=SupportSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
@@ -80,6 +88,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tickets/:id") view=PortalTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("chat") view=PortalChatPage ssr=SsrMode::Async/>
                     <Route path=path!("chat/:id") view=PortalConversationPage ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding") view=PortalOnboardingPage ssr=SsrMode::Async/>
+                    <Route path=path!("training") view=PortalTrainingPage ssr=SsrMode::Async/>
+                    <Route path=path!("team") view=PortalTeamPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

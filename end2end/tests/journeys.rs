@@ -911,3 +911,220 @@ async fn a_client_finds_the_answer_while_raising_a_ticket_and_needs_no_ticket() 
     .await;
     snap(b, "kb-deflected").await;
 }
+
+/// The link to `path` in the newest mail to `to`, once the worker has sent it.
+async fn link_in_mail(s: &Stack, to: &str, path: &str) -> String {
+    let mut link = String::new();
+    eventually(&format!("a mail to {to} with {path}"), || {
+        let mails = s.inbox.lock().map(|m| m.clone()).unwrap_or_default();
+        let marker = format!("{path}?token=");
+        if let Some(m) = mails
+            .iter()
+            .rev()
+            .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
+            .find(|m| m.contains(to) && m.contains(&marker))
+        {
+            let start = m.find(&marker).unwrap_or_default();
+            link = m[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/?=-_".contains(*c))
+                .collect();
+        }
+        let done = !link.is_empty();
+        async move { done }
+    })
+    .await;
+    link
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_customer_is_welcomed_completes_onboarding_steps_and_books_training() {
+    let s = stack().await;
+    let b = &s.browser;
+    sign_in(&s, "sales.manager@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(b).await == "/console" }).await;
+
+    // Sales closes a prospect with one contact: the account becomes a customer.
+    b.goto(&format!("{}/console/accounts/new", s.base))
+        .await
+        .expect("goto");
+    wait_hydrated(b).await;
+    fill(b, "#form-name", "Initech").await;
+    click(b, "save-account").await;
+    eventually("the new account", || {
+        page_has(b, "#account-name", "Initech")
+    })
+    .await;
+    let account_path = path(b).await;
+    click(b, "add-contact").await;
+    eventually("the contact form", || async {
+        b.find(Locator::Id("form-first_name")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(b).await;
+    fill(b, "#form-first_name", "Peter").await;
+    fill(b, "#form-last_name", "Gibbons").await;
+    fill(b, "#form-emails", "peter@initech.example").await;
+    click(b, "save-contact").await;
+    eventually("back on the account", || async {
+        path(b).await == account_path && page_has(b, "main", "Peter Gibbons").await
+    })
+    .await;
+    assert!(page_has(b, "#account-onboarding", "No onboarding running").await);
+    b.goto(&format!("{}{account_path}/edit", s.base))
+        .await
+        .expect("edit");
+    wait_hydrated(b).await;
+    b.find(Locator::Id("form-account_type"))
+        .await
+        .expect("type")
+        .select_by_value("customer")
+        .await
+        .expect("select");
+    click(b, "save-account").await;
+    eventually("the onboarding on the account", || {
+        page_has(b, "#account-onboarding", "Standard onboarding")
+    })
+    .await;
+    snap(b, "console-account-onboarding").await;
+
+    // The contact gets the welcome email and follows its invitation link.
+    let link = link_in_mail(&s, "peter@initech.example", "/invitation").await;
+    let mail = s
+        .inbox
+        .lock()
+        .map(|m| m.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|m| m.contains("peter@initech.example") && m.contains("Welcome to"))
+        .expect("the welcome email");
+    assert!(mail.contains("Initech"), "{mail}");
+    b.delete_all_cookies().await.expect("sign out");
+    b.goto(&format!("{}{link}", s.base))
+        .await
+        .expect("open link");
+    eventually("the password form", || async {
+        b.find(Locator::Id("password")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(b).await;
+    fill(b, "#password", "peter's own passphrase").await;
+    fill(b, "#confirm", "peter's own passphrase").await;
+    click(b, "set-password").await;
+    eventually("the portal", || async { path(b).await == "/portal" }).await;
+    eventually("the onboarding on the home page", || {
+        page_has(b, "#home-progress", "0% done")
+    })
+    .await;
+    assert!(page_has(b, "#home-next-steps", "Sign the service agreement").await);
+    snap(b, "portal-home-onboarding").await;
+
+    // A checklist step: tick both items, then mark it done.
+    click(b, "open-onboarding").await;
+    eventually("the steps", || {
+        page_has(b, "#onboarding-steps", "Tell us about your sites")
+    })
+    .await;
+    wait_hydrated(b).await;
+    click(b, "check-3-1").await;
+    eventually("first item ticked", || page_has(b, "#check-3-1", "☑")).await;
+    click(b, "check-3-2").await;
+    eventually("second item ticked", || page_has(b, "#check-3-2", "☑")).await;
+    click(b, "complete-3").await;
+    eventually("step 3 done", || async {
+        b.find(Locator::Css("#step-3[data-status='done']"))
+            .await
+            .is_ok()
+    })
+    .await;
+    // A document step: upload the signed agreement, then mark it done.
+    let pdf = std::env::temp_dir().join(format!("agreement-{}.pdf", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&pdf, b"%PDF-1.4\n% signed by Peter\n").expect("pdf");
+    b.find(Locator::Id("file-2-Signed-service-agreement"))
+        .await
+        .expect("file input")
+        .send_keys(&pdf.display().to_string())
+        .await
+        .expect("choose file");
+    b.find(Locator::XPath(
+        "//li[@id='step-2']//button[text()='Upload']",
+    ))
+    .await
+    .expect("upload button")
+    .click()
+    .await
+    .expect("upload");
+    eventually("the file listed", || page_has(b, "#step-2", ".pdf")).await;
+    wait_hydrated(b).await;
+    click(b, "complete-2").await;
+    eventually("step 2 done", || async {
+        b.find(Locator::Css("#step-2[data-status='done']"))
+            .await
+            .is_ok()
+    })
+    .await;
+    snap(b, "portal-onboarding").await;
+
+    // The training step is open now: book the first time offered.
+    click(b, "book-training-link").await;
+    eventually("the training slots", || {
+        page_has(b, "#training-slots", "First training call")
+    })
+    .await;
+    wait_hydrated(b).await;
+    let zone = b
+        .execute(
+            "return Intl.DateTimeFormat().resolvedOptions().timeZone",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .expect("the browser's zone");
+    eventually("times in the browser's zone", || {
+        page_has(b, "#training-zone", &zone)
+    })
+    .await;
+    b.find(Locator::XPath(
+        "(//ul[@id='training-slots']//button[text()='Book this time'])[1]",
+    ))
+    .await
+    .expect("book button")
+    .click()
+    .await
+    .expect("book");
+    eventually("booked", || {
+        page_has(b, "#training-booked", "with Sam Support-Manager")
+    })
+    .await;
+    snap(b, "portal-training").await;
+    eventually("the calendar invitation", || {
+        let mails = s.inbox.lock().map(|m| m.clone()).unwrap_or_default();
+        let found = mails
+            .iter()
+            .any(|m| m.contains("peter@initech.example") && m.contains("METHOD:REQUEST"));
+        async move { found }
+    })
+    .await;
+
+    // Staff see the progress on the board: three of six steps are done.
+    let staff = new_browser(&s.driver).await;
+    sign_in_with(
+        &staff,
+        &s.base,
+        "support.manager@steward.test",
+        DEMO_PASSWORD,
+    )
+    .await;
+    eventually("the console", || async { path(&staff).await == "/console" }).await;
+    staff
+        .goto(&format!("{}/console/onboarding", s.base))
+        .await
+        .expect("board");
+    eventually("Initech on the board at 50%", || async {
+        let card = text_of(&staff, "#onboarding-board").await;
+        card.contains("Initech") && card.contains("50% · 3 of 6 steps")
+    })
+    .await;
+    snap(&staff, "console-onboarding-board").await;
+}

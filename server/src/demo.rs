@@ -49,6 +49,7 @@ pub async fn run(config: &Config, accounts: usize, if_empty: bool) -> Result<(),
         let t = load_tickets(&state).await.map_err(|e| e.to_string())?;
         load_chats(&state).await.map_err(|e| e.to_string())?;
         load_articles(&state).await.map_err(|e| e.to_string())?;
+        load_onboarding(&state).await.map_err(|e| e.to_string())?;
         say(&format!(
             "Loaded {a} accounts, {c} contacts and {t} tickets in {:.1}s.",
             started.elapsed().as_secs_f64()
@@ -234,6 +235,163 @@ pub async fn load_articles(state: &app::server::AppState) -> Result<(), app::ser
             body: body.into(),
         };
         knowledge::save(db, &editor, None, &input, status).await?;
+    }
+    Ok(())
+}
+
+/// The standard onboarding template, Acme's onboarding, a few dozen more at various stages
+/// for the board, and training slots over the next two weeks.
+pub async fn load_onboarding(
+    state: &app::server::AppState,
+) -> Result<(), app::server::ServiceError> {
+    use app::server::auth::{Caller, StaffCaller};
+    use app::server::{onboarding, training};
+    use app::types::{
+        OnboardingStart, Role, SlotInput, StepAction, StepOwnerSide, TemplateInput, TemplateStep,
+    };
+    let db = &state.db;
+    let step = |title: &str, side: Option<Role>, due: i32, depends: &[i32]| TemplateStep {
+        title: title.into(),
+        owner_side: if side.is_some() {
+            StepOwnerSide::Staff
+        } else {
+            StepOwnerSide::Client
+        },
+        owner_role: side,
+        due_offset_days: due,
+        depends_on: depends.to_vec(),
+        ..TemplateStep::blank()
+    };
+    let steps = vec![
+        TemplateStep {
+            description: "Review the contract and introduce the support team.".into(),
+            checklist: vec![
+                "Review the contract".into(),
+                "Introduce the support team".into(),
+            ],
+            action: StepAction::CreateTask,
+            action_subject: "Prepare the kick-off call".into(),
+            ..step("Welcome and kick-off", Some(Role::SupportManager), 1, &[])
+        },
+        TemplateStep {
+            description: "Upload the signed service agreement.".into(),
+            required_documents: vec!["Signed service agreement".into()],
+            ..step("Sign the service agreement", None, 3, &[])
+        },
+        TemplateStep {
+            description: "Tell us where your sites are and who to call there.".into(),
+            checklist: vec![
+                "Confirm the site addresses".into(),
+                "Name a contact per site".into(),
+            ],
+            ..step("Tell us about your sites", None, 5, &[])
+        },
+        TemplateStep {
+            action: StepAction::ScheduleTraining,
+            ..step("Book your first training call", None, 7, &[2])
+        },
+        TemplateStep {
+            checklist: vec![
+                "Create the sites".into(),
+                "Register the installed devices".into(),
+            ],
+            ..step(
+                "Configure the account",
+                Some(Role::SupportAgent),
+                10,
+                &[2, 3],
+            )
+        },
+        TemplateStep {
+            action: StepAction::SendEmail,
+            action_subject: "How is it going, {{contact_first_name}}?".into(),
+            action_body: "Hello {{contact_first_name}},\n\nYou have been with us a few weeks now. \
+                Anything we can do better? Just reply to this email.\n\n{{account_manager}}"
+                .into(),
+            ..step("Go-live review", Some(Role::SupportManager), 21, &[4, 5])
+        },
+    ];
+    onboarding::create_template(
+        db,
+        &Caller::System,
+        &TemplateInput {
+            name: "Standard onboarding".into(),
+            description: "For every new customer: agreement, sites, training, go-live.".into(),
+            is_default: true,
+            steps,
+        },
+    )
+    .await?;
+    // Acme (the demo client's company) and the first customers get an onboarding each;
+    // some have moved on a few steps so that the board has several columns.
+    let customers: Vec<app::types::AccountId> = sqlx::query_scalar(
+        "SELECT a.id FROM account a WHERE a.account_type = 'customer' AND a.parent_id IS NULL
+         ORDER BY a.name <> 'Acme Corporation', a.created_at LIMIT 40",
+    )
+    .fetch_all(db)
+    .await?;
+    for (i, account) in customers.into_iter().enumerate() {
+        let mut tx = db.begin().await?;
+        let started = onboarding::start_in(
+            &mut tx,
+            &state.settings,
+            account,
+            None,
+            OnboardingStart::BecameCustomer,
+            None,
+        )
+        .await?;
+        if let (Some(id), true) = (started, i > 0) {
+            let done = (i % 5) as i32;
+            sqlx::query(
+                "UPDATE onboarding_step SET status = 'done', completed_at = now(), completed_by_name = 'Demo'
+                 WHERE onboarding_id = $1 AND position <= $2",
+            )
+            .bind(id)
+            .bind(done)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE onboarding SET started_at = now() - make_interval(days => $2) WHERE id = $1")
+                .bind(id)
+                .bind((i % 15) as i32)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE onboarding_step SET due_on = due_on - ($2::int) WHERE onboarding_id = $1",
+            )
+            .bind(id)
+            .bind((i % 15) as i32)
+            .execute(&mut *tx)
+            .await?;
+            onboarding::repo::refresh(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+    }
+    let host: app::types::UserId =
+        sqlx::query_scalar("SELECT id FROM app_user WHERE email = 'support.manager@steward.test'")
+            .fetch_one(db)
+            .await?;
+    let manager = Caller::Staff(StaffCaller {
+        user_id: Some(host),
+        api_key_id: None,
+        role: Role::SupportManager,
+    });
+    let today = chrono::Utc::now().date_naive();
+    for day in [2, 3, 5, 8, 10, 12] {
+        let date = today + chrono::Duration::days(day);
+        training::publish_slot(
+            db,
+            &manager,
+            &SlotInput {
+                title: "First training call".into(),
+                starts_local: format!("{}T10:00", date.format("%Y-%m-%d")),
+                time_zone: "Europe/Paris".into(),
+                duration_minutes: "60".into(),
+                capacity: "2".into(),
+                meeting_url: Some("https://meet.example.test/steward-training".into()),
+            },
+        )
+        .await?;
     }
     Ok(())
 }

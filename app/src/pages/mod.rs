@@ -4,8 +4,10 @@ pub mod auth;
 pub mod chat;
 pub mod console;
 pub mod knowledge;
+pub mod onboarding;
 pub mod portal;
 pub mod tickets;
+pub mod training;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -119,6 +119,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                     <li><A href="/console/chats">"Chats"
                         {move || { let n = chat_unread() as usize + offered(); (n > 0).then(|| view! { " " <span class="count" id="chat-unread" aria-label=format!("{n} new")>{n}</span> }) }}
                     </A></li>
+                    <li><A href="/console/onboarding">"Onboarding"</A></li>
                     <li><A href="/console/kb">"Knowledge base"</A></li>
                     {works_tickets.then(|| view! { <li><A href="/console/tickets/review">"Mail to review"</A></li> })}
                     {manages_support.then(|| view! { <li><A href="/console/admin/support">"Support settings"</A></li> })}
@@ -171,6 +172,8 @@ fn PortalLayout(me: Me) -> impl IntoView {
                 <a class="brand" href="/portal">"Steward"</a>
                 <ul class="nav-list">
                     <li><A href="/portal" exact=true>"My company"</A></li>
+                    <li><A href="/portal/onboarding">"Onboarding"</A></li>
+                    <li><A href="/portal/training">"Training"</A></li>
                     <li><A href="/portal/tickets">"Tickets"</A></li>
                     <li><A href="/portal/chat">"Chat"</A></li>
                     <li><a href="/kb">"Help centre"</a></li>

@@ -210,20 +210,26 @@ pub fn AccountPage() -> impl IntoView {
     let id = route_account_id();
     // The chats load with the rest of the 360° view: a resource created inside this
     // Suspend would be a nested one, which server rendering can wait on forever.
-    let detail = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => {
-                let detail = get_account_detail(id).await?;
-                Ok((detail, crate::api::chat::account_chats(id).await))
+    let start = ServerAction::<crate::api::onboarding::StartOnboarding>::new();
+    let detail = Resource::new(
+        move || (id(), start.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => {
+                    let detail = get_account_detail(id).await?;
+                    let chats = crate::api::chat::account_chats(id).await;
+                    let onboarding = crate::api::onboarding::load_account_onboarding(id).await;
+                    Ok((detail, chats, onboarding))
+                }
+                None => Err(crate::error::AppError::NotFound),
             }
-            None => Err(crate::error::AppError::NotFound),
-        }
-    });
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok((d, chats)) => view! { <AccountView detail=d chats/> }.into_any(),
+                    Ok((d, chats, onboarding)) => view! { <AccountView detail=d chats onboarding start/> }.into_any(),
                     Err(e) => {
                         #[cfg(feature = "ssr")]
                         if e == crate::error::AppError::NotFound {
@@ -243,6 +249,8 @@ pub fn AccountPage() -> impl IntoView {
 fn AccountView(
     detail: AccountDetail,
     chats: Result<Vec<crate::types::ConversationSummary>, crate::error::AppError>,
+    onboarding: Result<crate::types::AccountOnboarding, crate::error::AppError>,
+    start: ServerAction<crate::api::onboarding::StartOnboarding>,
 ) -> impl IntoView {
     let AccountDetail {
         account: a,
@@ -346,8 +354,12 @@ fn AccountView(
         <div class="section card">
             <crate::pages::chat::AccountChats list=chats/>
         </div>
+        {match onboarding {
+            Ok(d) => view! { <crate::pages::onboarding::AccountOnboardingView d account=id start/> }.into_any(),
+            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+        }}
         <div class="card-grid">
-            {["Onboarding", "Health", "Orders"].into_iter().map(|s| view! {
+            {["Health", "Orders"].into_iter().map(|s| view! {
                 <section class="section placeholder" aria-label=s>
                     <h2>{s}</h2>
                     <p class="muted">"Arrives with its module."</p>
