@@ -527,6 +527,8 @@ async fn the_console_and_portal_fit_a_360_pixel_phone() {
     for (path_, marker) in [
         ("/portal/tickets", "#portal-tickets"),
         ("/portal/tickets/new", "#form-subject"),
+        ("/portal/onboarding", "#onboarding-steps"),
+        ("/portal/training", "#training-slots"),
     ] {
         b.goto(&format!("{}{path_}", s.base)).await.expect("goto");
         eventually(marker, || async {

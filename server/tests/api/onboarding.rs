@@ -763,3 +763,93 @@ async fn an_email_step_and_a_task_step_run_their_action_once_when_they_open() {
         to_bea[1].data
     );
 }
+
+#[tokio::test]
+async fn staff_share_a_document_that_only_the_accounts_clients_download() {
+    let app = TestApp::spawn().await;
+    let account = app.account("Shared Docs Ltd", None).await;
+    let other = app.account("Other Docs Ltd", None).await;
+    let (_, _, client_email) = app.client_user(account).await;
+    let (_, _, other_email) = app.client_user(other).await;
+    let (_, agent_email) = app.staff_user(Role::SupportAgent).await;
+    let form = || {
+        reqwest::multipart::Form::new()
+            .text("title", "Service contract")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.7 contract".to_vec())
+                    .file_name("contract.pdf")
+                    .mime_str("application/pdf")
+                    .expect("mime"),
+            )
+    };
+    let url = format!("{}/files/accounts/{account}/documents", app.base);
+
+    // A client cannot share, even with their own account; nothing is kept.
+    let client = app.signed_in(&client_email).await;
+    let res = client
+        .post(&url)
+        .multipart(form())
+        .send()
+        .await
+        .expect("post");
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(location.contains("upload_error="), "{location}");
+    let agent = app.signed_in(&agent_email).await;
+    let res = agent
+        .post(&url)
+        .multipart(form())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"].to_str().expect("location"),
+        format!("/console/accounts/{account}")
+    );
+    let docs = documents::list(&app.db, &TestApp::caller(Role::SalesRep), account)
+        .await
+        .expect("list");
+    assert_eq!(docs.len(), 1, "only the staff upload was kept");
+    assert_eq!(
+        (docs[0].title.as_str(), docs[0].shared_by.as_str()),
+        ("Service contract", "staff")
+    );
+
+    let download = format!("{}/files/documents/{}", app.base, docs[0].id);
+    let res = client.get(&download).send().await.expect("get");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .expect("disposition")
+        .starts_with("attachment"));
+    assert_eq!(
+        res.bytes().await.expect("bytes").as_ref(),
+        b"%PDF-1.7 contract"
+    );
+    let stranger = app.signed_in(&other_email).await;
+    assert_eq!(
+        stranger.get(&download).send().await.expect("get").status(),
+        404
+    );
+    assert_eq!(
+        app.browser()
+            .get(&download)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        401
+    );
+    // The portal home lists what staff shared.
+    let overview = app
+        .call::<app::api::portal::LoadPortalOverview>(&client, &[])
+        .await
+        .json::<app::types::PortalOverview>()
+        .await
+        .expect("overview");
+    assert_eq!(overview.documents.len(), 1);
+}
