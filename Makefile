@@ -16,6 +16,7 @@ bench:          ## benchmarks; figures go to docs/BENCHMARKS.md
 	scripts/bench-tickets.sh
 	scripts/bench-chat.sh
 	scripts/bench-kb.sh
+	scripts/bench-onboarding.sh
 
 fmt:
 	cargo fmt --all

@@ -668,3 +668,48 @@ async fn an_overlong_search_is_a_field_error() {
         .unwrap();
     assert_eq!(res.status(), 422);
 }
+
+#[tokio::test]
+async fn a_title_match_wins_even_when_hundreds_of_newer_articles_mention_the_word() {
+    let app = TestApp::spawn().await;
+    let (_, old) = publish(
+        &app,
+        "Scanner calibration",
+        "public",
+        "Calibrate it once a month.",
+        "",
+    )
+    .await;
+    sqlx::query("UPDATE kb_article SET published_at = now() - interval '3 years'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // More body-only matches than the search ranks one by one (it ranks the newest of them).
+    let n = knowledge::repo::BODY_CANDIDATES + 50;
+    sqlx::query(
+        "INSERT INTO kb_article (id, slug, title, tags, visibility, status, body_markdown, body_html,
+                                 body_text, published_at)
+         SELECT gen_random_uuid(), 'note-' || g, 'Note ' || g, '{}', 'public', 'published',
+                'the scanner beeps', '<p>the scanner beeps</p>', 'the scanner beeps',
+                now() - g * interval '1 minute'
+         FROM generate_series(1, $1) g",
+    )
+    .bind(n)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let hits = knowledge::search(&app.db, &Caller::Anonymous, "scanner")
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 20);
+    assert_eq!(hits[0].slug, old, "the title match comes first");
+    let home = knowledge::home(&app.db, &Caller::Anonymous, "", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        home.categories.iter().map(|c| c.article_count).sum::<i64>(),
+        0
+    );
+    assert_eq!(home.articles.len(), 100, "the newest hundred");
+    assert_eq!(home.articles[0].slug, "note-1");
+}

@@ -171,6 +171,11 @@ pub struct HitRow {
 
 /// Ranked search. `tsquery` is `websearch` (the search box) or `prefix` (typed so far);
 /// snippets are cut only for the rows returned.
+/// Articles whose title or tags match are always ranked; of those matching in the body only,
+/// the newest this many are.
+pub const HEAD_CANDIDATES: i64 = 200;
+pub const BODY_CANDIDATES: i64 = 100;
+
 pub async fn search(
     db: impl PgExecutor<'_>,
     query: &str,
@@ -183,20 +188,34 @@ pub async fn search(
     } else {
         "websearch_to_tsquery"
     };
-    sqlx::query_as(&format!(
-        "WITH q AS (SELECT {parse}('english', $1) AS q),
+    // Bounded work however common the words: title and tag matches (ranked on their small
+    // vector) plus the newest body matches are the candidates; only they are ranked with the
+    // whole document. Not a prepared statement: each search is planned with its own words,
+    // so PostgreSQL can tell a rare word (use the index) from a common one (walk by date).
+    let query_text = format!(
+        "WITH cand AS (
+           (SELECT a.id FROM kb_article a
+            WHERE a.search_head @@ {parse}('english', $1) AND a.status = 'published'
+              AND a.visibility = ANY($2)
+            ORDER BY ts_rank(a.search_head, {parse}('english', $1)) DESC LIMIT {HEAD_CANDIDATES})
+           UNION
+           (SELECT a.id FROM kb_article a
+            WHERE a.search @@ {parse}('english', $1) AND a.status = 'published'
+              AND a.visibility = ANY($2)
+            ORDER BY a.published_at DESC NULLS LAST LIMIT {BODY_CANDIDATES})),
          top AS (
-           SELECT a.id, ts_rank_cd(a.search, q.q, 32) AS rank
-           FROM kb_article a, q
-           WHERE a.search @@ q.q AND a.status = 'published' AND a.visibility = ANY($2)
+           SELECT a.id, ts_rank_cd(a.search, {parse}('english', $1), 32) AS rank
+           FROM cand JOIN kb_article a ON a.id = cand.id
            ORDER BY rank DESC, a.view_count DESC
            LIMIT $3)
          SELECT a.slug, a.title, c.name AS category_name,
-                ts_headline('english', a.body_text, q.q, $4) AS headline, top.rank
+                ts_headline('english', a.body_text, {parse}('english', $1), $4) AS headline, top.rank
          FROM top JOIN kb_article a ON a.id = top.id
-         LEFT JOIN kb_category c ON c.id = a.category_id, q
+         LEFT JOIN kb_category c ON c.id = a.category_id
          ORDER BY top.rank DESC, a.view_count DESC"
-    ))
+    );
+    sqlx::query_as(&query_text)
+        .persistent(false)
     .bind(query)
     .bind(visible)
     .bind(limit)
@@ -214,15 +233,20 @@ pub async fn categories(
     visible: &[&str],
     editors: bool,
 ) -> Result<Vec<ArticleCategory>, sqlx::Error> {
-    let rows: Vec<(CategoryId, String, i64)> = sqlx::query_as(
-        "SELECT c.id, c.name, count(a.id)
-         FROM kb_category c
-         LEFT JOIN kb_article a ON a.category_id = c.id
-              AND ($2 OR (a.status = 'published' AND a.visibility = ANY($1)))
-         GROUP BY c.id ORDER BY c.position, c.name",
-    )
+    // Counted apart, then joined: readers' counts come from an index alone.
+    let counted = if editors {
+        "SELECT category_id, count(*) AS n FROM kb_article
+         WHERE cardinality($1::text[]) >= 0 GROUP BY category_id"
+    } else {
+        "SELECT category_id, count(*) AS n FROM kb_article
+         WHERE status = 'published' AND visibility = ANY($1) GROUP BY category_id"
+    };
+    let rows: Vec<(CategoryId, String, i64)> = sqlx::query_as(&format!(
+        "SELECT c.id, c.name, coalesce(n.n, 0) FROM kb_category c
+         LEFT JOIN ({counted}) n ON n.category_id = c.id
+         ORDER BY c.position, c.name"
+    ))
     .bind(visible)
-    .bind(editors)
     .fetch_all(db)
     .await?;
     Ok(rows
