@@ -78,7 +78,9 @@ CREATE TABLE onboarding (
 );
 -- An account runs one onboarding at a time: this is what makes the automatic start happen once.
 CREATE UNIQUE INDEX onboarding_one_running ON onboarding (account_id) WHERE status = 'running';
-CREATE INDEX onboarding_running_stage_idx ON onboarding (stage_position, started_at DESC) WHERE status = 'running';
+-- The board: each column's first cards, soonest due first, straight from the index.
+CREATE INDEX onboarding_board_idx ON onboarding (stage, next_due_on NULLS LAST, started_at)
+    WHERE status = 'running';
 CREATE INDEX onboarding_account_idx ON onboarding (account_id, started_at DESC);
 
 CREATE TABLE onboarding_step (

@@ -853,3 +853,98 @@ async fn staff_share_a_document_that_only_the_accounts_clients_download() {
         .expect("overview");
     assert_eq!(overview.documents.len(), 1);
 }
+
+#[tokio::test]
+async fn the_board_groups_by_current_step_caps_each_column_and_filters() {
+    let app = TestApp::spawn().await;
+    let (rep, _) = app.staff_user(Role::SalesRep).await;
+    template(
+        &app,
+        "Board",
+        vec![
+            step("Sign", None, 2, &[]),
+            step("Configure", Some(Role::SupportAgent), 5, &[]),
+        ],
+    )
+    .await;
+    let agent = TestApp::caller(Role::SupportAgent);
+    let total = onboarding::CARDS_PER_COLUMN + 5;
+    for i in 0..total {
+        let account = app.account(&format!("Board customer {i:02}"), None).await;
+        if i < 3 {
+            sqlx::query("UPDATE account SET owner_id = $2 WHERE id = $1")
+                .bind(account)
+                .bind(rep)
+                .execute(&app.db)
+                .await
+                .expect("owner");
+        }
+        let view = onboarding::start(&app.state, &agent, account, None, OnboardingStart::ByHand)
+            .await
+            .expect("start");
+        if i == 0 {
+            onboarding::skip_step(&app.state, &agent, view.steps[0].id)
+                .await
+                .expect("skip");
+        }
+    }
+    // One of them is late.
+    sqlx::query(
+        "UPDATE onboarding_step SET due_on = current_date - 1 WHERE onboarding_id =
+            (SELECT o.id FROM onboarding o JOIN account a ON a.id = o.account_id
+             WHERE a.name = 'Board customer 01')",
+    )
+    .execute(&app.db)
+    .await
+    .expect("late");
+    sqlx::query("UPDATE onboarding SET next_due_on = current_date - 1 FROM account a WHERE a.id = onboarding.account_id AND a.name = 'Board customer 01'")
+        .execute(&app.db)
+        .await
+        .expect("late");
+
+    let board = onboarding::board(&app.db, &agent, &Default::default())
+        .await
+        .expect("board");
+    assert_eq!((board.running, board.overdue), (total, 1));
+    let stages: Vec<_> = board
+        .columns
+        .iter()
+        .map(|c| (c.stage.as_str(), c.total, c.cards.len()))
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            ("Sign", total - 1, onboarding::CARDS_PER_COLUMN as usize),
+            ("Configure", 1, 1)
+        ]
+    );
+    assert_eq!(
+        board.columns[0].cards[0].account_name, "Board customer 01",
+        "late ones first"
+    );
+    assert!(board.columns[0].cards[0].overdue);
+
+    let overdue = onboarding::board(
+        &app.db,
+        &agent,
+        &app::types::BoardFilter {
+            overdue_only: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("overdue");
+    assert_eq!(overdue.columns.len(), 1);
+    assert_eq!(overdue.columns[0].total, 1);
+    let mine = onboarding::board(
+        &app.db,
+        &agent,
+        &app::types::BoardFilter {
+            owner: Some(rep),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("owner");
+    assert_eq!(mine.columns.iter().map(|c| c.total).sum::<i64>(), 3);
+}

@@ -434,19 +434,25 @@ pub async fn board(
     .bind(filter.overdue_only)
     .fetch_all(db)
     .await?;
+    // Each column's first cards from the board index (a few rows per stage), then their
+    // accounts: the work does not grow with the number of running onboardings.
+    let stages: Vec<String> = counts.iter().filter_map(|(s, _, _)| s.clone()).collect();
     let cards: Vec<repo::SummaryRow> = sqlx::query_as(&format!(
-        "SELECT id, account_id, account_name, template_id, template_name, template_version, status,
-                owner_id, owner_name, started_at, completed_at, step_count, steps_done, stage,
-                next_due_on, overdue
-         FROM (SELECT x.*, row_number() OVER (PARTITION BY x.stage
-                                              ORDER BY x.next_due_on NULLS LAST, x.started_at) AS n
-               FROM ({} WHERE {filtered}) x) ranked
-         WHERE n <= $4",
-        repo::SUMMARY
+        "SELECT o.id, o.account_id, a.name AS account_name, o.template_id, o.template_name,
+                o.template_version, o.status, o.owner_id, u.display_name AS owner_name,
+                o.started_at, o.completed_at, o.step_count, o.steps_done, o.stage, o.next_due_on,
+                (o.next_due_on < current_date) AS overdue
+         FROM unnest($4::text[]) st(stage)
+         CROSS JOIN LATERAL (
+             SELECT o.* FROM onboarding o WHERE {filtered} AND o.stage = st.stage
+             ORDER BY o.next_due_on NULLS LAST, o.started_at LIMIT $5) o
+         JOIN account a ON a.id = o.account_id
+         LEFT JOIN app_user u ON u.id = o.owner_id"
     ))
     .bind(filter.owner)
     .bind(filter.template)
     .bind(filter.overdue_only)
+    .bind(&stages)
     .bind(CARDS_PER_COLUMN)
     .fetch_all(db)
     .await?;
