@@ -1130,3 +1130,76 @@ async fn a_new_customer_is_welcomed_completes_onboarding_steps_and_books_trainin
     .await;
     snap(&staff, "console-onboarding-board").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_builds_an_onboarding_template_and_a_change_makes_a_new_version() {
+    let s = stack().await;
+    let b = &s.browser;
+    sign_in(&s, "admin@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(b).await == "/console" }).await;
+    b.goto(&format!("{}/console/onboarding/templates/new", s.base))
+        .await
+        .expect("goto");
+    eventually("the editor", || async {
+        b.find(Locator::Id("t-name")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(b).await;
+
+    // Saving without a name or a step title comes back with errors beside the fields.
+    click(b, "save-template").await;
+    eventually("field errors", || {
+        page_has(b, "#template-form", "is required")
+    })
+    .await;
+    assert_eq!(path(b).await, "/console/onboarding/templates/new");
+
+    fill(b, "#t-name", "Enterprise rollout").await;
+    fill(b, "#s0-title", "Security review").await;
+    click(b, "add-step").await;
+    eventually("a second step", || async {
+        b.find(Locator::Id("s1-title")).await.is_ok()
+    })
+    .await;
+    fill(b, "#s1-title", "Upload the network diagram").await;
+    b.find(Locator::Id("s1-owner"))
+        .await
+        .expect("owner")
+        .select_by_value("client")
+        .await
+        .expect("select");
+    fill(b, "#s1-depends", "1").await;
+    fill(b, "#s1-documents", "Network diagram").await;
+    click(b, "t-name").await; // leave the last field so its change is taken
+    click(b, "save-template").await;
+    eventually("the saved template's page", || async {
+        path(b).await.starts_with("/console/onboarding/templates/")
+            && !path(b).await.ends_with("/new")
+    })
+    .await;
+    eventually("version 1", || page_has(b, "main", "Version 1")).await;
+    assert_eq!(
+        b.find(Locator::Id("s1-documents"))
+            .await
+            .expect("documents")
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("Network diagram")
+    );
+    wait_hydrated(b).await;
+    fill(b, "#s0-title", "Security and privacy review").await;
+    click(b, "save-template").await;
+    eventually("saved", || page_has(b, "#template-saved", "Saved")).await;
+    b.refresh().await.expect("reload");
+    eventually("version 2", || page_has(b, "main", "Version 2")).await;
+    snap(b, "console-onboarding-template").await;
+    b.goto(&format!("{}/console/onboarding/templates", s.base))
+        .await
+        .expect("list");
+    eventually("listed", || {
+        page_has(b, "#templates-table", "Enterprise rollout")
+    })
+    .await;
+}
