@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
@@ -149,9 +150,17 @@ impl Application {
             let _ = stop_tx.send(true);
             chat.shut_down();
         };
+        // TCP_NODELAY: server-rendered pages stream in several writes; with Nagle's algorithm a
+        // write waiting for the client's delayed ACK stalled responses by 40 ms (the p99 of
+        // every streamed page).
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         // The peer address feeds the web form's rate limit.
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )

@@ -166,3 +166,11 @@ pub async fn preview_welcome_template(
     let (state, caller) = context().await?;
     onboarding::welcome::preview(&caller, &state.settings, &subject, &body_markdown).map_err(fail)
 }
+
+#[server]
+pub async fn resend_welcome_email(id: OnboardingId) -> Result<OnboardingView, AppError> {
+    let (state, caller) = context().await?;
+    onboarding::resend_welcome(&state, &caller, id)
+        .await
+        .map_err(fail)
+}

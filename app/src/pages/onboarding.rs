@@ -4,8 +4,8 @@
 use crate::api::onboarding::{
     list_onboarding_templates, load_onboarding, load_onboarding_board, load_onboarding_template,
     load_welcome_template, AssignOnboardingStep, CancelOnboarding, CompleteOnboardingStep,
-    PreviewWelcomeTemplate, SaveOnboardingTemplate, SaveWelcomeTemplate, SkipOnboardingStep,
-    StartOnboarding, TickChecklistItem,
+    PreviewWelcomeTemplate, ResendWelcomeEmail, SaveOnboardingTemplate, SaveWelcomeTemplate,
+    SkipOnboardingStep, StartOnboarding, TickChecklistItem,
 };
 use crate::api::portal::my_onboarding;
 use crate::types::{
@@ -117,9 +117,17 @@ pub fn OnboardingPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<OnboardingId>().ok()));
     let actions = StepActions::new();
     let cancel = ServerAction::<CancelOnboarding>::new();
+    let resend = ServerAction::<ResendWelcomeEmail>::new();
     let onboarding = Resource::new(
-        move || (id(), actions.version(), cancel.version().get()),
-        |(id, _, _)| async move {
+        move || {
+            (
+                id(),
+                actions.version(),
+                cancel.version().get(),
+                resend.version().get(),
+            )
+        },
+        |(id, ..)| async move {
             match id {
                 Some(id) => load_onboarding(id).await,
                 None => Err(crate::error::AppError::NotFound),
@@ -137,12 +145,22 @@ pub fn OnboardingPage() -> impl IntoView {
                             <a class="button secondary" href=format!("/console/accounts/{}", o.summary.account_id)>"Account"</a>
                         </div>
                         <OnboardingHeader o=o.clone()/>
+                        <FormError value=resend.value()/>
+                        {move || matches!(resend.value().get(), Some(Ok(_))).then(|| view! {
+                            <p class="form-success" role="status" id="welcome-sent">"The welcome email is on its way."</p>
+                        })}
                         {o.can_manage.then(|| view! {
-                            <ActionForm action=cancel>
-                                <input type="hidden" name="id" value=o.summary.id.to_string()/>
-                                <button class="button secondary" type="submit" id="cancel-onboarding"
-                                    on:click=crate::ui::confirm_submit("Cancel this onboarding?")>"Cancel onboarding"</button>
-                            </ActionForm>
+                            <div class="row">
+                                <ActionForm action=resend>
+                                    <input type="hidden" name="id" value=o.summary.id.to_string()/>
+                                    <button class="button secondary" type="submit" id="resend-welcome">"Send the welcome email again"</button>
+                                </ActionForm>
+                                <ActionForm action=cancel>
+                                    <input type="hidden" name="id" value=o.summary.id.to_string()/>
+                                    <button class="button secondary" type="submit" id="cancel-onboarding"
+                                        on:click=crate::ui::confirm_submit("Cancel this onboarding?")>"Cancel onboarding"</button>
+                                </ActionForm>
+                            </div>
                         })}
                         <StepList o actions back=String::new()/>
                     }.into_any(),

@@ -948,3 +948,47 @@ async fn the_board_groups_by_current_step_caps_each_column_and_filters() {
     .expect("owner");
     assert_eq!(mine.columns.iter().map(|c| c.total).sum::<i64>(), 3);
 }
+
+#[tokio::test]
+async fn the_welcome_email_goes_out_once_a_contact_exists_and_only_staff_resend_it() {
+    let app = TestApp::spawn().await;
+    template(&app, "Standard", vec![step("Sign", None, 1, &[])]).await;
+    let account = app.account("No Contact Yet", None).await;
+    let agent = TestApp::caller(Role::SupportAgent);
+    let view = onboarding::start(&app.state, &agent, account, None, OnboardingStart::ByHand)
+        .await
+        .expect("start");
+    assert_eq!(view.contact_name, None);
+    let err = onboarding::resend_welcome(&app.state, &agent, view.summary.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::Conflict(_)),
+        "no contact yet: {err:?}"
+    );
+
+    contact(&app, account, "Late", "late@nocontact.example").await;
+    let (user, contact_id, _) = app.client_user(account).await;
+    let client = client_of(user, contact_id, account);
+    let err = onboarding::resend_welcome(&app.state, &client, view.summary.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden), "{err:?}");
+    let after = onboarding::resend_welcome(&app.state, &agent, view.summary.id)
+        .await
+        .expect("resend");
+    // The contact who already uses the portal is preferred; they get a sign-in link.
+    assert_eq!(after.contact_name.as_deref(), Some("Cli Ent"));
+    assert_eq!(after.steps[0].assignee_id, Some(user));
+    let mails = app.deliver_mail().await;
+    let welcome: Vec<_> = mails
+        .iter()
+        .filter(|m| m.data.contains("Welcome to"))
+        .collect();
+    assert_eq!(welcome.len(), 1);
+    assert!(
+        welcome[0].data.contains("http://steward.test/login"),
+        "{}",
+        welcome[0].data
+    );
+}

@@ -855,3 +855,59 @@ pub async fn account_section(
         can_share: caller.can(Permission::ShareDocuments),
     })
 }
+
+/// Sends the welcome email again (an invitation expired, or the account had no contact with
+/// an address when the onboarding started: the first such contact is welcomed now).
+pub async fn resend_welcome(
+    state: &AppState,
+    caller: &Caller,
+    id: OnboardingId,
+) -> Result<OnboardingView, ServiceError> {
+    caller.staff(Permission::WorkOnboarding)?;
+    let mut tx = state.db.begin().await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM onboarding WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match status.as_deref() {
+        None => return Err(ServiceError::NotFound),
+        Some("running") => {}
+        Some(_) => {
+            return Err(ServiceError::Conflict(
+                "This onboarding is no longer running.".into(),
+            ))
+        }
+    }
+    sqlx::query(
+        "UPDATE onboarding o SET contact_id = (
+             SELECT c.id FROM contact c
+             WHERE c.account_id = o.account_id AND c.status = 'active'
+               AND EXISTS (SELECT 1 FROM contact_email e WHERE e.contact_id = c.id)
+             ORDER BY EXISTS (SELECT 1 FROM app_user u WHERE u.contact_id = c.id AND u.is_active) DESC,
+                      c.created_at, c.id
+             LIMIT 1)
+         WHERE o.id = $1 AND (o.contact_id IS NULL OR NOT EXISTS (
+             SELECT 1 FROM contact_email e WHERE e.contact_id = o.contact_id))",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if !welcome::send(&mut tx, &state.settings, id).await? {
+        return Err(ServiceError::Conflict(
+            "The account has no active contact with an email address. Add one first.".into(),
+        ));
+    }
+    sqlx::query(
+        "UPDATE onboarding_step s SET assignee_id = u.id
+         FROM onboarding o JOIN app_user u ON u.contact_id = o.contact_id
+         WHERE s.onboarding_id = o.id AND o.id = $1 AND s.owner_side = 'client'
+           AND s.assignee_id IS NULL",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(onboarding_id = %id, "welcome email sent again");
+    view(&state.db, caller, id).await
+}
