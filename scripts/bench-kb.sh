@@ -100,7 +100,7 @@ WITH cand AS (
   UNION
   (SELECT a.id FROM kb_article a WHERE a.search @@ websearch_to_tsquery('english', 'printer offline')
      AND a.status = 'published' AND a.visibility = ANY('{public}')
-   ORDER BY a.published_at DESC NULLS LAST LIMIT 100))
+   ORDER BY a.published_at DESC NULLS LAST LIMIT 50))
 SELECT a.id, ts_rank_cd(a.search, websearch_to_tsquery('english', 'printer offline'), 32) AS r
 FROM cand JOIN kb_article a ON a.id = cand.id ORDER BY r DESC LIMIT 20;
 Q

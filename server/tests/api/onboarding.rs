@@ -992,3 +992,32 @@ async fn the_welcome_email_goes_out_once_a_contact_exists_and_only_staff_resend_
         welcome[0].data
     );
 }
+
+#[tokio::test]
+async fn a_contact_address_taken_by_a_staff_user_does_not_stop_the_account_becoming_a_customer() {
+    let app = TestApp::spawn().await;
+    template(&app, "Standard", vec![step("Sign", None, 1, &[])]).await;
+    let (_, staff_email) = app.staff_user(Role::SalesRep).await;
+    let admin = TestApp::caller(Role::Admin);
+    let mut input = AccountInput {
+        name: "Shared Address Ltd".into(),
+        account_type: Some(AccountType::Prospect),
+        ..Default::default()
+    };
+    let account = accounts::create(&app.state, &admin, &input)
+        .await
+        .expect("create")
+        .id;
+    contact(&app, account, "Sam", &staff_email).await;
+    input.account_type = Some(AccountType::Customer);
+    let saved = accounts::update(&app.state, &admin, account, &input)
+        .await
+        .expect("saved");
+    assert_eq!(saved.account_type, AccountType::Customer);
+    assert_eq!(running(&app, account).await, 1, "the onboarding started");
+    let mails = app.deliver_mail().await;
+    assert!(
+        mails.iter().all(|m| !m.data.contains("Welcome to")),
+        "no welcome went out"
+    );
+}

@@ -174,7 +174,9 @@ pub struct HitRow {
 /// Articles whose title or tags match are always ranked; of those matching in the body only,
 /// the newest this many are.
 pub const HEAD_CANDIDATES: i64 = 200;
-pub const BODY_CANDIDATES: i64 = 100;
+pub const BODY_CANDIDATES: i64 = 50;
+/// Snippets are cut from the start of the body (ts_headline parses all it is given).
+pub const SNIPPET_SOURCE_CHARS: i64 = 2000;
 
 pub async fn search(
     db: impl PgExecutor<'_>,
@@ -209,7 +211,7 @@ pub async fn search(
            ORDER BY rank DESC, a.view_count DESC
            LIMIT $3)
          SELECT a.slug, a.title, c.name AS category_name,
-                ts_headline('english', a.body_text, {parse}('english', $1), $4) AS headline, top.rank
+                ts_headline('english', left(a.body_text, {SNIPPET_SOURCE_CHARS}), {parse}('english', $1), $4) AS headline, top.rank
          FROM top JOIN kb_article a ON a.id = top.id
          LEFT JOIN kb_category c ON c.id = a.category_id
          ORDER BY top.rank DESC, a.view_count DESC"

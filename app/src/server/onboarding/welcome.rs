@@ -134,8 +134,23 @@ pub async fn send(
         tracing::warn!(%onboarding, "no contact with an address: no welcome email");
         return Ok(false);
     };
+    // In a savepoint: an address that already belongs to another user must not undo the
+    // change that started the onboarding (an account saved as a customer); staff see on the
+    // account that no welcome went out and can send it once the address is fixed.
+    let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
     let (user_id, has_password) =
-        users::service::ensure_client_user(tx, contact_id, address, name).await?;
+        match users::service::ensure_client_user(&mut savepoint, contact_id, address, name).await {
+            Ok(user) => {
+                savepoint.commit().await?;
+                user
+            }
+            Err(e @ (ServiceError::Validation(_) | ServiceError::Conflict(_))) => {
+                savepoint.rollback().await?;
+                tracing::warn!(%onboarding, error = %e, "welcome email not sent");
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
     sqlx::query(
         "UPDATE app_user SET is_client_admin = true WHERE id = $1 AND NOT EXISTS (
              SELECT 1 FROM app_user u JOIN contact c ON c.id = u.contact_id
