@@ -42,8 +42,42 @@ fn open_live_tickets() -> ReadSignal<u64> {
         });
         let _ = source.add_event_listener_with_callback("ticket", bump.as_ref().unchecked_ref());
         let _ = source.add_event_listener_with_callback("resync", bump.as_ref().unchecked_ref());
-        let held = SendWrapper::new((source, bump));
-        on_cleanup(move || held.take().0.close());
+        // Leaving the page closes the stream. Otherwise a page kept in the back-forward cache
+        // holds its connection open, and after a few full page loads the browser's six
+        // connections per host are all taken by cached pages: new requests wait. A page
+        // restored from that cache reloads, since it missed the changes meanwhile.
+        let closer = source.clone();
+        let on_hide = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| closer.close());
+        let on_show = Closure::<dyn FnMut(web_sys::PageTransitionEvent)>::new(
+            move |e: web_sys::PageTransitionEvent| {
+                if e.persisted() {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                }
+            },
+        );
+        if let Some(w) = web_sys::window() {
+            let _ =
+                w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+            let _ =
+                w.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
+        }
+        let held = SendWrapper::new((source, bump, on_hide, on_show));
+        on_cleanup(move || {
+            let (source, _bump, on_hide, on_show) = held.take();
+            source.close();
+            if let Some(w) = web_sys::window() {
+                let _ = w.remove_event_listener_with_callback(
+                    "pagehide",
+                    on_hide.as_ref().unchecked_ref(),
+                );
+                let _ = w.remove_event_listener_with_callback(
+                    "pageshow",
+                    on_show.as_ref().unchecked_ref(),
+                );
+            }
+        });
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = set_tick;
