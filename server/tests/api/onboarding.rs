@@ -1021,3 +1021,122 @@ async fn a_contact_address_taken_by_a_staff_user_does_not_stop_the_account_becom
         "no welcome went out"
     );
 }
+
+#[tokio::test]
+async fn every_remaining_onboarding_verb_refuses_the_wrong_caller() {
+    let app = TestApp::spawn().await;
+    let id = template(
+        &app,
+        "Standard",
+        vec![step("Kick-off", Some(Role::SupportAgent), 1, &[])],
+    )
+    .await;
+    let account = app.account("Guarded Ltd", None).await;
+    let (user, contact_id, _) = app.client_user(account).await;
+    let client = client_of(user, contact_id, account);
+    let agent = TestApp::caller(Role::SupportAgent);
+    let view = onboarding::start(&app.state, &agent, account, None, OnboardingStart::ByHand)
+        .await
+        .expect("start");
+    let step_id = view.steps[0].id;
+    fn unit<T>(r: Result<T, ServiceError>) -> Result<(), ServiceError> {
+        r.map(|_| ())
+    }
+    let refused = |r: Result<(), ServiceError>, what: &str| match r {
+        Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => {}
+        other => panic!("{what}: expected a refusal, got {other:?}"),
+    };
+
+    // Clients (even of the account itself) never reach the staff side.
+    refused(
+        unit(onboarding::account_section(&app.db, &client, account).await),
+        "account section",
+    );
+    refused(
+        unit(onboarding::cancel(&app.db, &client, view.summary.id).await),
+        "cancel",
+    );
+    refused(
+        unit(onboarding::skip_step(&app.state, &client, step_id).await),
+        "skip",
+    );
+    refused(
+        unit(onboarding::assign_step(&app.db, &client, step_id, None).await),
+        "assign",
+    );
+    refused(
+        unit(onboarding::list_templates(&app.db, &client, false).await),
+        "templates",
+    );
+    refused(
+        unit(onboarding::template_detail(&app.db, &client, id).await),
+        "template",
+    );
+    refused(
+        unit(onboarding::welcome::preview(
+            &client,
+            &app.state.settings,
+            "S",
+            "B",
+        )),
+        "preview",
+    );
+    refused(
+        unit(app::server::training::create_feed(&app.db, &app.state.settings, &client).await),
+        "calendar feed",
+    );
+    // Anonymous callers neither.
+    refused(
+        unit(onboarding::view(&app.db, &Caller::Anonymous, view.summary.id).await),
+        "view",
+    );
+    refused(
+        unit(onboarding::portal_overview(&app.db, &Caller::Anonymous).await),
+        "overview",
+    );
+    // Non-admin staff do not edit templates.
+    let rep = TestApp::caller(Role::SupportManager);
+    let input = TemplateInput {
+        name: "Standard".into(),
+        description: String::new(),
+        is_default: true,
+        steps: vec![step("Changed", None, 1, &[])],
+    };
+    refused(
+        unit(onboarding::update_template(&app.db, &rep, id, &input).await),
+        "update template",
+    );
+    refused(
+        unit(onboarding::archive_template(&app.db, &rep, id, true).await),
+        "archive",
+    );
+    refused(
+        unit(onboarding::welcome::template(&app.db, &rep).await),
+        "welcome template",
+    );
+    // Staff have no portal: no overview, no booking, no team.
+    refused(
+        unit(onboarding::portal_overview(&app.db, &agent).await),
+        "staff overview",
+    );
+    refused(
+        unit(
+            app::server::training::book(&app.state, &agent, app::types::SlotId::new(), None).await,
+        ),
+        "staff booking",
+    );
+    refused(unit(users::colleagues(&app.db, &agent).await), "staff team");
+    // Nothing changed.
+    let after = onboarding::view(&app.db, &agent, view.summary.id)
+        .await
+        .expect("view");
+    assert_eq!(after.summary.status, OnboardingStatus::Running);
+    assert_eq!(after.steps[0].status, StepStatus::Open);
+    let detail = onboarding::template_detail(&app.db, &agent, id)
+        .await
+        .expect("detail");
+    assert_eq!(
+        (detail.summary.current_version, detail.summary.is_archived),
+        (1, false)
+    );
+}
