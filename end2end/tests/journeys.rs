@@ -449,24 +449,7 @@ async fn an_invited_client_sets_a_password_sees_their_company_and_not_the_consol
     .await;
 
     // The worker delivers the invitation by SMTP.
-    let mut link = String::new();
-    eventually("the invitation mail", || {
-        let mails = s.inbox.lock().map(|m| m.clone()).unwrap_or_default();
-        let found = mails
-            .iter()
-            .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
-            .find(|m| m.contains("nina@acme.example") && m.contains("/invitation?token="));
-        if let Some(m) = found {
-            let start = m.find("/invitation?token=").unwrap_or_default();
-            link = m[start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "/?=-_".contains(*c))
-                .collect();
-        }
-        let done = !link.is_empty();
-        async move { done }
-    })
-    .await;
+    let link = link_in_mail(&s, "nina@acme.example", "/invitation").await;
 
     b.delete_all_cookies()
         .await
