@@ -161,7 +161,7 @@ pub async fn attach(
         .bind(ticket)
         .execute(&mut *tx)
         .await?;
-    repo::announce(&mut tx, ticket, t.summary.account_id).await?;
+    repo::announce(&mut *tx, ticket, t.summary.account_id).await?;
     tx.commit().await?;
     repo::attachments(db, ticket, true)
         .await?

@@ -268,18 +268,38 @@ pub async fn record_event(
     Ok(())
 }
 
-/// Tells every server instance (LISTEN steward_tickets) that the ticket changed;
-/// delivered only if the transaction commits.
+/// Tells every server instance (LISTEN steward_tickets) that the ticket changed; inside a
+/// transaction it is delivered only if that commits.
 pub async fn announce(
-    tx: &mut PgConnection,
+    db: impl PgExecutor<'_>,
     ticket: TicketId,
     account: AccountId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_notify('steward_tickets', json_build_object('ticket_id', $1::uuid, 'account_id', $2::uuid)::text)")
         .bind(ticket)
         .bind(account)
-        .execute(&mut *tx)
+        .execute(db)
         .await?;
+    Ok(())
+}
+
+/// Announces a change that has already committed, as a transaction of its own. That
+/// transaction holds nothing durable, so it commits without waiting for the WAL flush: commits
+/// of notifying transactions are serialised under a global lock, and waiting for a flush there
+/// capped announcements at one per disk flush. Never call it inside a transaction.
+pub async fn announce_after_commit(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+    account: AccountId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "SELECT set_config('synchronous_commit', 'off', true),
+                pg_notify('steward_tickets', json_build_object('ticket_id', $1::uuid, 'account_id', $2::uuid)::text)",
+    )
+    .bind(ticket)
+    .bind(account)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -447,19 +467,56 @@ pub async fn type_exists(db: impl PgExecutor<'_>, key: &str) -> Result<bool, sql
         .await
 }
 
+type CalendarRow = (String, Vec<i32>, Vec<i32>, i32, Vec<NaiveDate>);
+
 /// The support desk's calendar; always open if the row is missing or unreadable.
 pub async fn calendar(db: &mut PgConnection) -> Result<(BusinessCalendar, i32), sqlx::Error> {
-    let row: Option<(String, Vec<i32>, Vec<i32>, i32)> = sqlx::query_as(
-        "SELECT time_zone, open_minute, close_minute, reopen_days FROM business_calendar",
+    let row: Option<CalendarRow> = sqlx::query_as(
+        "SELECT time_zone, open_minute, close_minute, reopen_days, ARRAY(SELECT day FROM holiday)
+         FROM business_calendar",
     )
     .fetch_optional(&mut *db)
     .await?;
-    let holidays: Vec<NaiveDate> = sqlx::query_scalar("SELECT day FROM holiday")
-        .fetch_all(&mut *db)
-        .await?;
-    let Some((tz, open, close, reopen_days)) = row else {
-        return Ok((BusinessCalendar::always_open(), 7));
+    Ok(row.map_or((BusinessCalendar::always_open(), 7), build_calendar))
+}
+
+/// The calendar with a priority's first-response and resolution targets (business minutes),
+/// in one round trip for ticket creation.
+pub async fn sla_basis(
+    db: &mut PgConnection,
+    priority: TicketPriority,
+) -> Result<(BusinessCalendar, i64, i64), sqlx::Error> {
+    let row: Option<(
+        String,
+        Vec<i32>,
+        Vec<i32>,
+        i32,
+        Vec<NaiveDate>,
+        Option<i32>,
+        Option<i32>,
+    )> = sqlx::query_as(
+        "SELECT c.time_zone, c.open_minute, c.close_minute, c.reopen_days,
+                    ARRAY(SELECT day FROM holiday), p.first_response_minutes, p.resolution_minutes
+             FROM business_calendar c LEFT JOIN sla_policy p ON p.priority = $1",
+    )
+    .bind(priority.as_str())
+    .fetch_optional(&mut *db)
+    .await?;
+    let Some((tz, open, close, reopen, holidays, first, resolution)) = row else {
+        let (first, resolution) = targets(&mut *db, priority).await?;
+        return Ok((BusinessCalendar::always_open(), first, resolution));
     };
+    let (default_first, default_resolution) = DEFAULT_TARGETS;
+    Ok((
+        build_calendar((tz, open, close, reopen, holidays)).0,
+        first.map_or(default_first, i64::from),
+        resolution.map_or(default_resolution, i64::from),
+    ))
+}
+
+fn build_calendar(
+    (tz, open, close, reopen_days, holidays): CalendarRow,
+) -> (BusinessCalendar, i32) {
     let mut cal = BusinessCalendar::always_open();
     match tz.parse() {
         Ok(tz) => cal.tz = tz,
@@ -472,8 +529,11 @@ pub async fn calendar(db: &mut PgConnection) -> Result<(BusinessCalendar, i32), 
         }
     }
     cal.holidays = holidays.into_iter().collect::<BTreeSet<_>>();
-    Ok((cal, reopen_days))
+    (cal, reopen_days)
 }
+
+/// Without a policy row: a working day to answer, a working week to resolve.
+const DEFAULT_TARGETS: (i64, i64) = (480, 2400);
 
 /// First-response and resolution targets (business minutes) for a priority.
 pub async fn targets(
@@ -486,10 +546,7 @@ pub async fn targets(
     .bind(priority.as_str())
     .fetch_optional(db)
     .await?;
-    // Without a policy row: a working day to answer, a working week to resolve.
-    Ok(row
-        .map(|(f, r)| (i64::from(f), i64::from(r)))
-        .unwrap_or((480, 2400)))
+    Ok(row.map_or(DEFAULT_TARGETS, |(f, r)| (i64::from(f), i64::from(r))))
 }
 
 /// The next member of an auto-assigning team, in turn after the last one given a ticket.
@@ -530,20 +587,37 @@ pub async fn next_in_rotation(
 }
 
 /// Active staff who work tickets: the team's members, or the whole support desk.
-pub async fn support_recipients(
-    db: impl PgExecutor<'_>,
+/// Tells the support desk of a new ticket in one statement: an in-app notification and a
+/// mail for each active support user (the team's members when the team has any).
+pub async fn notify_support_desk(
+    tx: &mut PgConnection,
     team: Option<TeamId>,
-) -> Result<Vec<(UserId, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.id, u.email FROM app_user u
-         WHERE u.is_active AND u.role IN ('support_manager', 'support_agent')
-           AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1 AND m.user_id = u.id)
-                OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1))
-         ORDER BY u.email",
+    title: &str,
+    link: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH desk AS (
+            SELECT u.id, u.email FROM app_user u
+            WHERE u.is_active AND u.role IN ('support_manager', 'support_agent')
+              AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1 AND m.user_id = u.id)
+                   OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1))
+         ), in_app AS (
+            INSERT INTO notification (id, user_id, title, link)
+            SELECT gen_random_uuid(), id, $2, $3 FROM desk
+         )
+         INSERT INTO outbound_email (id, to_address, subject, body_text)
+         SELECT gen_random_uuid(), email, $4, $5 FROM desk ORDER BY email",
     )
     .bind(team)
-    .fetch_all(db)
-    .await
+    .bind(title)
+    .bind(link)
+    .bind(subject)
+    .bind(body)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 pub async fn notify_user(

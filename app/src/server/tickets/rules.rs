@@ -1,13 +1,12 @@
 //! Validation of ticket input: trimmed, bounded, defaults applied, links checked.
 
 use super::repo;
-use crate::server::accounts;
 use crate::server::error::Checks;
 use crate::server::ServiceError;
 use crate::types::{
     AccountId, ContactId, NewTicket, TeamId, TicketChanges, TicketPriority, TicketStatus, UserId,
 };
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 pub const SUBJECT_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 20_000;
@@ -91,36 +90,43 @@ pub fn validate_new(input: &NewTicket) -> Result<ValidTicket, ServiceError> {
 
 /// Checks that what the ticket points at exists and belongs together: the type is in the
 /// list, the location is one of the account's, the contact works at the account.
-pub async fn check_links(db: &PgPool, v: &ValidTicket) -> Result<(), ServiceError> {
+pub async fn check_links(db: &mut PgConnection, v: &ValidTicket) -> Result<(), ServiceError> {
+    // One round trip: ticket creation is the desk's hottest write.
+    let (type_ok, account_ok, location_ok, contact_ok, team_ok): (bool, bool, bool, bool, bool) =
+        sqlx::query_as(
+            "WITH RECURSIVE tree(id) AS (
+                SELECT id FROM account WHERE id = $2
+                UNION SELECT a.id FROM account a JOIN tree ON a.parent_id = tree.id)
+             SELECT EXISTS (SELECT 1 FROM ticket_type WHERE key = $1 AND active),
+                    EXISTS (SELECT 1 FROM tree WHERE id = $2),
+                    $3::uuid IS NULL OR EXISTS (SELECT 1 FROM tree WHERE id = $3),
+                    $4::uuid IS NULL OR EXISTS (SELECT 1 FROM contact c JOIN tree ON tree.id = c.account_id
+                                                WHERE c.id = $4),
+                    $5::uuid IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = $5)",
+        )
+        .bind(&v.ticket_type)
+        .bind(v.account_id)
+        .bind(v.location_id)
+        .bind(v.contact_id)
+        .bind(v.team_id)
+        .fetch_one(&mut *db)
+        .await?;
     let mut c = Checks::default();
-    if !repo::type_exists(db, &v.ticket_type).await? {
+    if !type_ok {
         c.add("ticket_type", "is not a ticket type");
     }
-    if !accounts::repo::exists(db, v.account_id).await? {
+    if !account_ok {
         c.add("account_id", "does not exist");
         return c.finish();
     }
-    let tree = accounts::repo::subtree(db, v.account_id).await?;
-    if let Some(l) = v.location_id {
-        if !tree.contains(&l) {
-            c.add("location_id", "must be one of the account's locations");
-        }
+    if !location_ok {
+        c.add("location_id", "must be one of the account's locations");
     }
-    if let Some(contact) = v.contact_id {
-        let account: Option<AccountId> =
-            sqlx::query_scalar("SELECT account_id FROM contact WHERE id = $1")
-                .bind(contact)
-                .fetch_optional(db)
-                .await?;
-        match account {
-            Some(a) if tree.contains(&a) => {}
-            _ => c.add("contact_id", "must be a contact of the account"),
-        }
+    if !contact_ok {
+        c.add("contact_id", "must be a contact of the account");
     }
-    if let Some(team) = v.team_id {
-        if !team_exists(db, team).await? {
-            c.add("team_id", "does not exist");
-        }
+    if !team_ok {
+        c.add("team_id", "does not exist");
     }
     c.finish()
 }

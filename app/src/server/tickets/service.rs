@@ -13,7 +13,7 @@ use crate::types::{
 };
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Acquire, PgConnection, PgPool};
 
 pub const DEFAULT_PER_PAGE: u32 = 25;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -317,11 +317,19 @@ pub async fn create(
         }
     };
     let valid = rules::validate_new(&input)?;
-    rules::check_links(db, &valid).await?;
-    let mut tx = db.begin().await?;
+    let mut conn = db.acquire().await?;
+    let mut tx = conn.begin().await?;
+    rules::check_links(&mut tx, &valid).await?;
     let id = create_in(&mut tx, state, &actor, &valid, channel).await?;
     tx.commit().await?;
-    repo::find(db, id).await?.ok_or(ServiceError::NotFound)
+    // Announced after the commit: PostgreSQL serialises the commits of transactions that
+    // NOTIFY, which capped creation at one ticket per disk flush.
+    if let Err(e) = repo::announce_after_commit(&mut *conn, id, valid.account_id).await {
+        tracing::warn!(ticket_id = %id, error = %e, "could not announce the new ticket");
+    }
+    repo::find(&mut *conn, id)
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
 /// The active contact with this address, for staff naming a ticket's requester.
@@ -367,7 +375,10 @@ pub async fn create_for_contact(
         name,
         staff: false,
     };
-    create_in(tx, state, &actor, &valid, channel).await
+    let id = create_in(tx, state, &actor, &valid, channel).await?;
+    // Inside the caller's transaction, so that the notice only goes out if it commits.
+    repo::announce(&mut *tx, id, valid.account_id).await?;
+    Ok(id)
 }
 
 async fn create_in(
@@ -378,8 +389,7 @@ async fn create_in(
     channel: TicketChannel,
 ) -> Result<TicketId, ServiceError> {
     let now = Utc::now();
-    let (calendar, _) = repo::calendar(tx).await?;
-    let (first_minutes, resolution_minutes) = repo::targets(&mut *tx, valid.priority).await?;
+    let (calendar, first_minutes, resolution_minutes) = repo::sla_basis(tx, valid.priority).await?;
     let assignee = match valid.team_id {
         Some(team) => repo::next_in_rotation(tx, team).await?,
         None => None,
@@ -433,22 +443,21 @@ async fn create_in(
     }
     // The support desk hears of every new ticket: in the app, and by mail.
     let url = format!("{}{link}", state.settings.public_url);
-    for (user, address) in repo::support_recipients(&mut *tx, valid.team_id).await? {
-        repo::notify_user(tx, user, &title, &link).await?;
-        email::enqueue(
-            &mut *tx,
-            &address,
-            &format!("[#{number}] New ticket: {}", valid.subject),
-            &format!(
-                "{} raised a ticket via {}.\n\n{}\n\n{}\n\nOpen it: {url}\n",
-                actor.name,
-                channel.label(),
-                valid.subject,
-                valid.description
-            ),
-        )
-        .await?;
-    }
+    repo::notify_support_desk(
+        tx,
+        valid.team_id,
+        &title,
+        &link,
+        &format!("[#{number}] New ticket: {}", valid.subject),
+        &format!(
+            "{} raised a ticket via {}.\n\n{}\n\n{}\n\nOpen it: {url}\n",
+            actor.name,
+            channel.label(),
+            valid.subject,
+            valid.description
+        ),
+    )
+    .await?;
     // The client gets an acknowledgement whose Message-ID their reply will thread on.
     if !actor.staff || valid.contact_id.is_some() {
         if let Some(to) = contact_email(&mut *tx, valid.contact_id).await? {
@@ -479,7 +488,6 @@ async fn create_in(
         serde_json::json!({ "number": number, "channel": channel.as_str() }),
     )
     .await?;
-    repo::announce(tx, id, valid.account_id).await?;
     tracing::info!(ticket_id = %id, number, "ticket created");
     Ok(id)
 }
@@ -741,7 +749,7 @@ async fn apply(
         )
         .await?;
     }
-    repo::announce(tx, id, t.account_id).await?;
+    repo::announce(&mut *tx, id, t.account_id).await?;
     Ok(())
 }
 
@@ -967,7 +975,7 @@ pub(crate) async fn add_message_in(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        repo::announce(tx, id, locked.account_id).await?;
+        repo::announce(&mut *tx, id, locked.account_id).await?;
     }
     Ok(message)
 }
@@ -1028,7 +1036,7 @@ pub async fn presence(
                 .await?;
         if let Some(account) = account {
             let mut conn = db.acquire().await?;
-            repo::announce(&mut conn, id, account).await?;
+            repo::announce(&mut *conn, id, account).await?;
         }
     }
     let rows: Vec<(String, bool)> = sqlx::query_as(

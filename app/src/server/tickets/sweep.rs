@@ -49,7 +49,7 @@ pub async fn run_once(state: &AppState) -> Result<SweepReport, ServiceError> {
         if new_state == "breached" {
             repo::record_event(&mut tx, *id, (None, "SLA"), "sla", None, Some("breached")).await?;
         }
-        repo::announce(&mut tx, *id, *account).await?;
+        repo::announce(&mut *tx, *id, *account).await?;
     }
     let escalated: Vec<(TicketId, AccountId, i64, String, String)> = sqlx::query_as(
         "UPDATE ticket t SET escalated_at = now()
@@ -101,7 +101,7 @@ pub async fn run_once(state: &AppState) -> Result<SweepReport, ServiceError> {
                 )
                 .await?;
             }
-            repo::announce(&mut tx, *id, *account).await?;
+            repo::announce(&mut *tx, *id, *account).await?;
         }
     }
     tx.commit().await?;
