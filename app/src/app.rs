@@ -1,8 +1,8 @@
 //! The router: public auth pages, `/console/*` for staff, `/portal/*` for clients.
 
 use crate::pages::{
-    auth::*, chat::*, console::*, knowledge::*, onboarding::*, portal::*, tickets::*, training::*,
-    NotFoundPage,
+    auth::*, chat::*, console::*, health::*, knowledge::*, onboarding::*, portal::*, surveys::*,
+    tasks::*, tickets::*, training::*, NotFoundPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/kb") view=KnowledgeBasePage ssr=SsrMode::Async/>
                 <Route path=path!("/kb/:slug") view=ArticlePage ssr=SsrMode::Async/>
+                <Route path=path!("/survey/:token") view=SurveyPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/console") view=ConsoleShell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async/>
@@ -76,6 +77,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("onboarding/welcome") view=WelcomeEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("onboarding/:id") view=OnboardingPage ssr=SsrMode::Async/>
                     <Route path=path!("training") view=TrainingDeskPage ssr=SsrMode::Async/>
+                    <Route path=path!("feedback") view=FeedbackPage ssr=SsrMode::Async/>
+                    <Route path=path!("feedback/settings") view=SurveySettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("tasks") view=TasksPage ssr=SsrMode::Async/>
+                    <Route path=path!("health") view=HealthBoardPage ssr=SsrMode::Async/>
+                    <Route path=path!("health/settings") view=HealthSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/support") view=SupportSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
@@ -91,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("onboarding") view=PortalOnboardingPage ssr=SsrMode::Async/>
                     <Route path=path!("training") view=PortalTrainingPage ssr=SsrMode::Async/>
                     <Route path=path!("team") view=PortalTeamPage ssr=SsrMode::Async/>
+                    <Route path=path!("surveys") view=PortalSurveysPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -56,6 +56,8 @@ impl Drop for Processes {
 
 struct Stack {
     base: String,
+    /// The journey's own database, for checking what the pages should show.
+    db_url: String,
     browser: Client,
     driver: String,
     inbox: Arc<Mutex<Vec<String>>>,
@@ -162,6 +164,7 @@ async fn stack() -> Stack {
     let browser = new_browser(&driver).await;
     Stack {
         base,
+        db_url,
         browser,
         driver,
         inbox: mails,
@@ -1185,4 +1188,199 @@ async fn an_admin_builds_an_onboarding_template_and_a_change_makes_a_new_version
         page_has(b, "#templates-table", "Enterprise rollout")
     })
     .await;
+}
+
+/// The survey link (`/survey/<signed token>`) in the newest mail to `to`.
+async fn survey_link_in_mail(s: &Stack, to: &str) -> String {
+    let mut link = String::new();
+    eventually(&format!("a survey mail to {to}"), || {
+        let mails = s.inbox.lock().map(|m| m.clone()).unwrap_or_default();
+        if let Some(m) = mails
+            .iter()
+            .rev()
+            .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
+            .find(|m| m.contains(to) && m.contains("/survey/"))
+        {
+            let start = m.find("/survey/").unwrap_or_default();
+            link = m[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/.-_".contains(*c))
+                .collect();
+        }
+        let done = !link.is_empty();
+        async move { done }
+    })
+    .await;
+    link
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resolved_ticket_brings_a_survey_whose_answer_reaches_the_analytics_and_the_account() {
+    let s = stack().await;
+    let client = &s.browser;
+    let agent = new_browser(&s.driver).await;
+
+    // The client raises a ticket in the portal.
+    sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
+    eventually("the portal", || async { path(client).await == "/portal" }).await;
+    client
+        .goto(&format!("{}/portal/tickets/new", s.base))
+        .await
+        .expect("goto");
+    eventually("the ticket form", || async {
+        client.find(Locator::Id("form-subject")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(client).await;
+    fill(client, "#form-subject", "Till drawer sticks shut").await;
+    fill(client, "#form-asset_serial", "TD-114").await;
+    fill(
+        client,
+        "#form-description",
+        "The till drawer at desk 3 stays shut after a sale.",
+    )
+    .await;
+    click(client, "submit-ticket").await;
+    eventually("the new ticket's page", || {
+        page_has(client, "#ticket-title", "Till drawer sticks shut")
+    })
+    .await;
+
+    // The agent resolves it.
+    sign_in_with(&agent, &s.base, "agent@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(&agent).await == "/console" }).await;
+    agent
+        .goto(&format!("{}/console/tickets?view=all", s.base))
+        .await
+        .expect("goto");
+    wait_hydrated(&agent).await;
+    eventually("the ticket on the dashboard", || {
+        page_has(&agent, "#tickets-table", "Till drawer sticks shut")
+    })
+    .await;
+    agent
+        .find(Locator::LinkText("Till drawer sticks shut"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    eventually("the agent's ticket page", || {
+        page_has(&agent, "#ticket-title", "Till drawer sticks shut")
+    })
+    .await;
+    wait_hydrated(&agent).await;
+    fill(
+        &agent,
+        "#reply-body",
+        "A new drawer is on its way; fitted tomorrow.",
+    )
+    .await;
+    click(&agent, "send-reply").await;
+    eventually("the reply", || {
+        page_has(&agent, "#conversation", "fitted tomorrow")
+    })
+    .await;
+    agent
+        .execute(
+            "document.getElementById('form-status').value = 'resolved';",
+            vec![],
+        )
+        .await
+        .expect("choose resolved");
+    click(&agent, "save-ticket").await;
+    eventually("resolved", || {
+        page_has(&agent, "#ticket-status", "Resolved")
+    })
+    .await;
+
+    // The client opens the survey link from the mail and answers: not happy.
+    let link = survey_link_in_mail(&s, "client@acme.example").await;
+    client
+        .goto(&format!("{}{link}", s.base))
+        .await
+        .expect("goto survey");
+    eventually("the survey", || {
+        page_has(client, "legend", "How satisfied are you")
+    })
+    .await;
+    wait_hydrated(client).await;
+    client
+        .find(Locator::Id("score-2"))
+        .await
+        .expect("score 2")
+        .click()
+        .await
+        .expect("choose 2");
+    fill(
+        client,
+        "#comment",
+        "It came back after two days, slow answer",
+    )
+    .await;
+    snap(client, "survey-answer").await;
+    click(client, "survey-submit").await;
+    eventually("the thanks", || {
+        page_has(client, "#survey-thanks", "Your answer is recorded")
+    })
+    .await;
+
+    // The analytics page lists the answer with its comment, searchable.
+    agent
+        .goto(&format!("{}/console/feedback?q=slow", s.base))
+        .await
+        .expect("goto feedback");
+    eventually("the answer in the analytics", || {
+        page_has(&agent, "#feedback-responses", "slow answer")
+    })
+    .await;
+    assert!(text_of(&agent, "#feedback-totals").await.contains("CSAT"));
+    snap(&agent, "feedback-analytics").await;
+
+    // The account's page shows the score and the follow-up task the low score created.
+    agent
+        .find(Locator::Css(
+            "#feedback-responses a[href^='/console/accounts/']",
+        ))
+        .await
+        .expect("account link")
+        .click()
+        .await
+        .expect("open account");
+    eventually("the account's feedback", || {
+        page_has(&agent, "#account-feedback", "CSAT 2")
+    })
+    .await;
+    eventually("the follow-up task", || {
+        page_has(&agent, "#account-tasks", "about their CSAT score")
+    })
+    .await;
+    snap(&agent, "account-feedback").await;
+
+    // The health section counts the new answer in its CSAT factor (the worker recomputes the
+    // account when an answer arrives): what it should say, from the database.
+    let mut db = sqlx::PgConnection::connect(&s.db_url).await.expect("db");
+    let (satisfied, answers): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE r.score >= 4), count(*) FROM survey_request r
+         JOIN account a ON a.id = r.account_id
+         WHERE a.name = 'Acme Corporation' AND r.kind = 'csat' AND r.answered_at > now() - interval '90 days'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .expect("answers");
+    let expected = format!("({satisfied} of {answers} satisfied, 90 days)");
+    let account_page = agent.current_url().await.expect("url").to_string();
+    eventually(&format!("the health factor {expected}"), || {
+        let (agent, page, expected) = (&agent, account_page.clone(), expected.clone());
+        async move {
+            if page_has(agent, "#health-factors", &expected).await {
+                return true;
+            }
+            let _ = agent.goto(&page).await;
+            false
+        }
+    })
+    .await;
+    assert!(!text_of(&agent, "#health-score").await.is_empty());
+    let _ = agent.close().await;
 }

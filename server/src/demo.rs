@@ -50,6 +50,7 @@ pub async fn run(config: &Config, accounts: usize, if_empty: bool) -> Result<(),
         load_chats(&state).await.map_err(|e| e.to_string())?;
         load_articles(&state).await.map_err(|e| e.to_string())?;
         load_onboarding(&state).await.map_err(|e| e.to_string())?;
+        load_feedback(&state.db).await.map_err(|e| e.to_string())?;
         say(&format!(
             "Loaded {a} accounts, {c} contacts and {t} tickets in {:.1}s.",
             started.elapsed().as_secs_f64()
@@ -394,6 +395,47 @@ pub async fn load_onboarding(
         .await?;
     }
     Ok(())
+}
+
+/// A year of answered surveys (CSAT mostly, some NPS and CES) so that the feedback pages
+/// have trends to show. All were sent more than a week ago, so they never throttle a new
+/// request in a demo.
+pub async fn load_feedback(db: &PgPool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "WITH people AS (
+            SELECT row_number() OVER (ORDER BY c.id) AS n, c.id, c.account_id,
+                   (SELECT email FROM contact_email e WHERE e.contact_id = c.id ORDER BY position LIMIT 1) AS email
+            FROM contact c),
+         agents AS (
+            SELECT array_agg(id ORDER BY email) AS ids FROM app_user
+            WHERE is_active AND role IN ('support_agent', 'support_manager')),
+         answers AS (
+            SELECT g,
+                   CASE WHEN g % 10 = 0 THEN 'nps' WHEN g % 10 = 5 THEN 'ces' ELSE 'csat' END AS kind,
+                   8 + (g * 7) % 350 AS days_ago
+            FROM generate_series(1, 600) g)
+         INSERT INTO survey_request (id, kind, trigger_key, account_id, contact_id, to_address, agent_id,
+             ticket_type, channel, subject, sent_at, expires_at, score, comment, answered_at)
+         SELECT gen_random_uuid(), a.kind, 'demo:' || a.g, p.account_id, p.id, coalesce(p.email, 'demo@example.test'),
+                CASE WHEN a.kind = 'nps' THEN NULL ELSE ag.ids[1 + a.g % cardinality(ag.ids)] END,
+                CASE WHEN a.kind = 'nps' THEN NULL ELSE (ARRAY['hardware', 'software', 'question', 'billing'])[1 + a.g % 4] END,
+                CASE WHEN a.kind = 'nps' THEN NULL ELSE (ARRAY['portal', 'email', 'phone', 'chat', 'web_form'])[1 + a.g % 5] END,
+                CASE WHEN a.kind = 'nps' THEN '' ELSE 'Demo ticket ' || a.g END,
+                now() - make_interval(days => a.days_ago), now() - make_interval(days => a.days_ago - 14),
+                CASE a.kind
+                    WHEN 'nps' THEN (ARRAY[10, 9, 9, 8, 7, 10, 6, 3, 9, 10, 5])[1 + (a.g * 7) % 11]
+                    WHEN 'ces' THEN (ARRAY[7, 6, 6, 5, 3, 7, 2])[1 + (a.g * 3) % 7]
+                    ELSE (ARRAY[5, 5, 4, 4, 4, 5, 3, 2, 5, 1])[1 + (a.g * 3) % 10] END,
+                CASE WHEN a.g % 4 = 0 THEN (ARRAY['Quick and friendly, thank you.', 'Took too long to get an answer.',
+                    'The technician fixed it on the first visit.', 'I had to explain the problem twice.',
+                    'Great follow-up by phone.'])[1 + a.g % 5] END,
+                now() - make_interval(days => a.days_ago) + interval '3 hours'
+         FROM answers a JOIN people p ON p.n = 1 + (a.g * 13) % (SELECT count(*) FROM people), agents ag
+         WHERE cardinality(ag.ids) > 0",
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn load_chats(state: &app::server::AppState) -> Result<(), app::server::ServiceError> {

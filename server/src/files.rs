@@ -277,3 +277,27 @@ pub async fn calendar_feed(State(state): State<AppState>, Path(file): Path<Strin
         Err(e) => refusal(e),
     }
 }
+
+/// `GET /files/feedback.csv?<filter>`: the survey answers the analytics page shows, as CSV.
+pub async fn feedback_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Query(filter): axum::extract::Query<app::types::FeedbackFilter>,
+) -> Response {
+    match app::server::surveys::analytics::export_csv(&state.db, &caller, &filter).await {
+        Ok(bytes) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"feedback.csv\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        // Not a record whose existence needs hiding: say plainly that the role may not.
+        Err(app::server::ServiceError::Forbidden) => StatusCode::FORBIDDEN.into_response(),
+        Err(e) => refusal(e),
+    }
+}

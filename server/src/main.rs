@@ -41,6 +41,8 @@ enum Command {
         #[arg(long)]
         role: String,
     },
+    /// Recompute every account's health now (what the nightly job does) and print the time.
+    RecomputeHealth,
 }
 
 #[tokio::main]
@@ -59,6 +61,7 @@ async fn main() -> ExitCode {
         Command::Migrate => migrate(&config).await,
         Command::DemoData { accounts, if_empty } => demo::run(&config, accounts, if_empty).await,
         Command::ApiKey { name, role } => api_key(&config, &name, &role).await,
+        Command::RecomputeHealth => recompute_health(&config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -107,5 +110,22 @@ async fn api_key(config: &Config, name: &str, role: &str) -> Result<(), String> 
         .await
         .map_err(|e| e.to_string())?;
     println!("{}", key.secret);
+    Ok(())
+}
+
+async fn recompute_health(config: &Config) -> Result<(), String> {
+    let pool = startup::connect(config).await.map_err(|e| e.to_string())?;
+    startup::migrate(&pool).await.map_err(|e| e.to_string())?;
+    let state = startup::state(config, pool).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let done = app::server::health::recompute_all(&state)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "recomputed {} accounts in {:.1}s ({} band changes)",
+        done.accounts,
+        started.elapsed().as_secs_f64(),
+        done.band_changes
+    );
     Ok(())
 }

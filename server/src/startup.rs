@@ -268,6 +268,7 @@ pub fn router(
             post(files::upload_step_document).layer(DefaultBodyLimit::max(rest::UPLOAD_LIMIT)),
         )
         .route("/files/documents/{id}", get(files::download_document))
+        .route("/files/feedback.csv", get(files::feedback_csv))
         .route("/calendar/{file}", get(files::calendar_feed))
         .route("/support/form", get(web_form::show).post(web_form::submit))
         .route(

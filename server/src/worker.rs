@@ -1,8 +1,8 @@
 //! Background work in the same binary: mail delivery from the outbox, the SLA job, the chat
-//! sweep and training reminders.
+//! sweep, training reminders, survey requests and account health.
 //! Several instances can run it at once (rows are claimed with SKIP LOCKED).
 
-use app::server::{chat, email, tickets, training, AppState};
+use app::server::{chat, email, health, surveys, tickets, training, AppState};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -43,6 +43,48 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "training reminders"),
                 Err(e) => tracing::error!(error = %e, "training reminders failed"),
+            }
+        }
+        // CSAT requests every round (an indexed look at pending events): the question
+        // should reach the client while the resolution is fresh. NPS and reminders every
+        // ten minutes.
+        {
+            match surveys::process_events(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(requested = n, "CSAT surveys"),
+                Err(e) => tracing::error!(error = %e, "survey requests failed"),
+            }
+        }
+        // Health: stale accounts every round (the queue is filled by the changes themselves),
+        // and the full nightly recompute once a day, claimed by one instance.
+        match health::process_queue(&state, 500).await {
+            Ok(r) if r.band_changes > 0 => {
+                tracing::info!(
+                    accounts = r.accounts,
+                    band_changes = r.band_changes,
+                    "health"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "health recompute failed"),
+        }
+        if round.is_multiple_of(150) {
+            match health::nightly(&state).await {
+                Ok(Some(r)) => tracing::info!(accounts = r.accounts, "nightly health recompute"),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "nightly health recompute failed"),
+            }
+        }
+        if round.is_multiple_of(300) {
+            match surveys::send_due_nps(&state, 200).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(requested = n, "NPS surveys"),
+                Err(e) => tracing::error!(error = %e, "NPS surveys failed"),
+            }
+            match surveys::send_reminders(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminded = n, "survey reminders"),
+                Err(e) => tracing::error!(error = %e, "survey reminders failed"),
             }
         }
         round += 1;

@@ -6,11 +6,14 @@ pub mod admin;
 pub mod auth;
 pub mod chat;
 pub mod contacts;
+pub mod health;
 pub mod knowledge;
 pub mod notifications;
 pub mod onboarding;
 pub mod portal;
 pub mod support;
+pub mod surveys;
+pub mod tasks;
 pub mod tickets;
 pub mod training;
 

@@ -3,9 +3,12 @@
 pub mod auth;
 pub mod chat;
 pub mod console;
+pub mod health;
 pub mod knowledge;
 pub mod onboarding;
 pub mod portal;
+pub mod surveys;
+pub mod tasks;
 pub mod tickets;
 pub mod training;
 

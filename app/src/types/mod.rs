@@ -32,19 +32,23 @@ macro_rules! text_enum {
 }
 
 mod chat;
+mod health;
 mod ids;
 mod knowledge;
 mod onboarding;
 mod people;
 mod records;
+mod surveys;
 mod tickets;
 
 pub use chat::*;
+pub use health::*;
 pub use ids::*;
 pub use knowledge::*;
 pub use onboarding::*;
 pub use people::*;
 pub use records::*;
+pub use surveys::*;
 pub use tickets::*;
 
 use serde::{Deserialize, Serialize};

@@ -120,6 +120,9 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                         {move || { let n = chat_unread() as usize + offered(); (n > 0).then(|| view! { " " <span class="count" id="chat-unread" aria-label=format!("{n} new")>{n}</span> }) }}
                     </A></li>
                     <li><A href="/console/onboarding">"Onboarding"</A></li>
+                    <li><A href="/console/tasks">"My tasks"</A></li>
+                    <li><A href="/console/feedback">"Feedback"</A></li>
+                    <li><A href="/console/health">"Account health"</A></li>
                     <li><A href="/console/kb">"Knowledge base"</A></li>
                     {works_tickets.then(|| view! { <li><A href="/console/tickets/review">"Mail to review"</A></li> })}
                     {manages_support.then(|| view! { <li><A href="/console/admin/support">"Support settings"</A></li> })}
@@ -176,6 +179,7 @@ fn PortalLayout(me: Me) -> impl IntoView {
                     <li><A href="/portal/training">"Training"</A></li>
                     <li><A href="/portal/tickets">"Tickets"</A></li>
                     <li><A href="/portal/chat">"Chat"</A></li>
+                    <li><A href="/portal/surveys">"Surveys"</A></li>
                     <li><a href="/kb">"Help centre"</a></li>
                     <li><A href="/portal/profile">"My profile"</A></li>
                 </ul>

@@ -205,21 +205,43 @@ fn route_account_id() -> impl Fn() -> Option<AccountId> + Copy + Send + Sync + '
     move || params.with(|p| p.get("id").and_then(|id| id.parse().ok()))
 }
 
+/// The account page's sections that load with it: follow-up tasks and feedback.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct AccountExtras {
+    tasks: Result<Vec<crate::types::FollowUpTask>, crate::error::AppError>,
+    feedback: Result<crate::types::FeedbackReport, crate::error::AppError>,
+    health: Result<crate::types::AccountHealth, crate::error::AppError>,
+}
+
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let id = route_account_id();
     // The chats load with the rest of the 360° view: a resource created inside this
     // Suspend would be a nested one, which server rendering can wait on forever.
     let start = ServerAction::<crate::api::onboarding::StartOnboarding>::new();
+    let tasks = crate::pages::tasks::TaskActions::new();
     let detail = Resource::new(
-        move || (id(), start.version().get()),
-        |(id, _)| async move {
+        move || (id(), start.version().get(), tasks.version()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => {
                     let detail = get_account_detail(id).await?;
                     let chats = crate::api::chat::account_chats(id).await;
                     let onboarding = crate::api::onboarding::load_account_onboarding(id).await;
-                    Ok((detail, chats, onboarding))
+                    let extra = AccountExtras {
+                        tasks: crate::api::tasks::account_tasks(id).await,
+                        feedback: crate::api::surveys::load_feedback_report(
+                            crate::types::FeedbackFilter {
+                                account_id: Some(id),
+                                ..Default::default()
+                            },
+                            crate::types::FeedbackGrouping::Month,
+                            0,
+                        )
+                        .await,
+                        health: crate::api::health::load_account_health(id).await,
+                    };
+                    Ok((detail, chats, onboarding, extra))
                 }
                 None => Err(crate::error::AppError::NotFound),
             }
@@ -229,7 +251,7 @@ pub fn AccountPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok((d, chats, onboarding)) => view! { <AccountView detail=d chats onboarding start/> }.into_any(),
+                    Ok((d, chats, onboarding, extra)) => view! { <AccountView detail=d chats onboarding start extra tasks/> }.into_any(),
                     Err(e) => {
                         #[cfg(feature = "ssr")]
                         if e == crate::error::AppError::NotFound {
@@ -251,7 +273,14 @@ fn AccountView(
     chats: Result<Vec<crate::types::ConversationSummary>, crate::error::AppError>,
     onboarding: Result<crate::types::AccountOnboarding, crate::error::AppError>,
     start: ServerAction<crate::api::onboarding::StartOnboarding>,
+    extra: AccountExtras,
+    tasks: crate::pages::tasks::TaskActions,
 ) -> impl IntoView {
+    let AccountExtras {
+        tasks: task_list,
+        feedback,
+        health,
+    } = extra;
     let AccountDetail {
         account: a,
         locations,
@@ -358,8 +387,20 @@ fn AccountView(
             Ok(d) => view! { <crate::pages::onboarding::AccountOnboardingView d account=id start/> }.into_any(),
             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
         }}
+        {match health {
+            Ok(h) => view! { <crate::pages::health::AccountHealthView h/> }.into_any(),
+            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+        }}
+        {match feedback {
+            Ok(r) => view! { <crate::pages::surveys::AccountFeedback r account=id/> }.into_any(),
+            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+        }}
+        {match task_list {
+            Ok(list) => view! { <crate::pages::tasks::AccountTasks account_id=id list actions=tasks/> }.into_any(),
+            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+        }}
         <div class="card-grid">
-            {["Health", "Orders"].into_iter().map(|s| view! {
+            {["Orders"].into_iter().map(|s| view! {
                 <section class="section placeholder" aria-label=s>
                     <h2>{s}</h2>
                     <p class="muted">"Arrives with its module."</p>

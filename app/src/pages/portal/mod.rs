@@ -85,7 +85,8 @@ fn CompanyView(c: Company, o: PortalOverview) -> impl IntoView {
             </section>
             <section class="card section" aria-labelledby="home-surveys-h">
                 <h2 id="home-surveys-h">"Surveys"</h2>
-                <p class="muted">{match pending_surveys { 0 => "No surveys waiting for you.".to_string(), n => format!("{n} waiting for your answer.") }}</p>
+                <p class="muted" id="home-surveys">{match pending_surveys { 0 => "No surveys waiting for you.".to_string(), n => format!("{n} waiting for your answer.") }}</p>
+                {(pending_surveys > 0).then(|| view! { <a class="button" href="/portal/surveys">"Answer now"</a> })}
             </section>
         </div>
     }

@@ -65,6 +65,14 @@ pub enum Permission {
     ShareDocuments,
     /// Publish and cancel training slots (the support roles).
     ScheduleTraining,
+    /// Survey analytics, answers and their comments (all staff: sales owns unhappy accounts).
+    ReadFeedback,
+    /// Survey templates and sending rules (admins and support managers).
+    ManageSurveys,
+    /// Create, finish and snooze follow-up tasks (all staff).
+    WorkTasks,
+    /// Health score weights and band thresholds (admins).
+    ManageHealth,
 }
 
 /// The role matrix, in one place (documented in docs/ARCHITECTURE.md).
@@ -73,15 +81,17 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Role::*;
     match permission {
         ReadAccounts | ReadContacts | WriteContacts | ReadTickets | ReadChats | ReadKnowledge
-        | WorkOnboarding | ShareDocuments => true,
+        | WorkOnboarding | ShareDocuments | ReadFeedback | WorkTasks => true,
         WorkTickets | WorkChats | WriteKnowledge | ScheduleTraining => {
             matches!(role, Admin | SupportManager | SupportAgent)
         }
-        ManageSupport => matches!(role, Admin | SupportManager),
+        ManageSupport | ManageSurveys => matches!(role, Admin | SupportManager),
         WriteAccounts => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
         DeleteAccounts | DeleteContacts => matches!(role, Admin | SalesManager | SupportManager),
         InviteClients => matches!(role, Admin | SupportManager | SalesManager | SalesRep),
-        SetAccountingId | ManageUsers | ManageApiKeys | ManageOnboarding => role == Admin,
+        SetAccountingId | ManageUsers | ManageApiKeys | ManageOnboarding | ManageHealth => {
+            role == Admin
+        }
     }
 }
 

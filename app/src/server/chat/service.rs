@@ -882,6 +882,14 @@ pub(super) async fn close_in(
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    // The survey module asks the client about chats an agent took (durable, like tickets).
+    sqlx::query(
+        "INSERT INTO domain_event (kind, subject_id)
+         SELECT 'chat.closed', id FROM chat_conversation WHERE id = $1 AND accepted_at IS NOT NULL",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     event(tx, id, why).await?;
     changed(tx, id).await?;
     Ok(())

@@ -224,6 +224,22 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
+/// The `{{names}}` in a template that are not among `known`.
+pub fn unknown_variables(text: &str, known: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let name = after[..end].trim();
+        if !known.contains(&name) {
+            found.push(name.to_string());
+        }
+        rest = &after[end + 2..];
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

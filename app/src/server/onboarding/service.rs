@@ -818,7 +818,7 @@ pub async fn portal_overview(
         documents,
         training: crate::server::training::account_booking(db, caller, client.account_id).await?,
         is_client_admin: crate::server::users::is_client_admin(db, caller).await?,
-        pending_surveys: 0,
+        pending_surveys: crate::server::surveys::pending_count(db, caller).await?,
     })
 }
 

@@ -47,10 +47,7 @@ fn check(subject: &str, body: &str) -> Result<(String, String), ServiceError> {
     let subject = checks.required("subject", subject, 200);
     let body = checks.required("body_markdown", body, 20_000);
     for (field, text) in [("subject", &subject), ("body_markdown", &body)] {
-        let unknown: Vec<String> = variables_in(text)
-            .into_iter()
-            .filter(|v| !VARIABLES.contains(&v.as_str()))
-            .collect();
+        let unknown = rules::unknown_variables(text, &VARIABLES);
         if !unknown.is_empty() {
             checks.add(
                 field,
@@ -60,18 +57,6 @@ fn check(subject: &str, body: &str) -> Result<(String, String), ServiceError> {
     }
     checks.finish()?;
     Ok((subject, body))
-}
-
-fn variables_in(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        found.push(after[..end].trim().to_string());
-        rest = &after[end + 2..];
-    }
-    found
 }
 
 pub async fn save_template(
