@@ -17,6 +17,7 @@ bench:          ## benchmarks; figures go to docs/BENCHMARKS.md
 	scripts/bench-chat.sh
 	scripts/bench-kb.sh
 	scripts/bench-onboarding.sh
+	scripts/bench-health.sh
 
 fmt:
 	cargo fmt --all
