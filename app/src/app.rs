@@ -98,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("training") view=PortalTrainingPage ssr=SsrMode::Async/>
                     <Route path=path!("team") view=PortalTeamPage ssr=SsrMode::Async/>
                     <Route path=path!("surveys") view=PortalSurveysPage ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,7 +9,7 @@
 use app::server::accounts;
 use app::server::auth::{Caller, Permission};
 use app::server::AppState;
-use app::types::{AccountId, TicketChanged};
+use app::types::{AccountId, TicketChanged, UserId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -22,11 +22,20 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 pub const CHANNEL: &str = "steward_tickets";
+/// `pg_notify('steward_notices', '<user id>')`: that user has a new notification.
+pub const NOTICES: &str = "steward_notices";
 
-/// This instance's fan-out of ticket notices.
+/// What one instance hears and fans out to the streams it serves.
+#[derive(Debug, Clone)]
+pub enum Live {
+    Ticket(TicketChanged),
+    Notification(UserId),
+}
+
+/// This instance's fan-out of ticket and notification notices.
 #[derive(Clone)]
 pub struct LiveHub {
-    tickets: broadcast::Sender<TicketChanged>,
+    tickets: broadcast::Sender<Live>,
 }
 
 impl LiveHub {
@@ -38,25 +47,31 @@ impl LiveHub {
         hub
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<TicketChanged> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Live> {
         self.tickets.subscribe()
     }
 }
 
-async fn listen(db: sqlx::PgPool, tx: broadcast::Sender<TicketChanged>) {
+async fn listen(db: sqlx::PgPool, tx: broadcast::Sender<Live>) {
     loop {
         match PgListener::connect_with(&db).await {
             Ok(mut listener) => {
-                if let Err(e) = listener.listen(CHANNEL).await {
+                if let Err(e) = listener.listen_all([CHANNEL, NOTICES]).await {
                     tracing::warn!(error = %e, "LISTEN failed");
                 } else {
                     tracing::debug!("listening for ticket changes");
                     loop {
                         match listener.recv().await {
+                            Ok(n) if n.channel() == NOTICES => match n.payload().parse() {
+                                Ok(user) => {
+                                    let _ = tx.send(Live::Notification(user));
+                                }
+                                Err(_) => tracing::warn!("bad notification notice"),
+                            },
                             Ok(n) => match serde_json::from_str::<TicketChanged>(n.payload()) {
                                 Ok(change) => {
                                     // No receivers is fine: nobody has a page open.
-                                    let _ = tx.send(change);
+                                    let _ = tx.send(Live::Ticket(change));
                                 }
                                 Err(e) => tracing::warn!(error = %e, "bad ticket notice"),
                             },
@@ -75,7 +90,8 @@ async fn listen(db: sqlx::PgPool, tx: broadcast::Sender<TicketChanged>) {
 }
 
 /// `GET /live/tickets`: one event (`ticket`, JSON `TicketChanged`) per change the caller
-/// may see. Staff see all tickets; a client only their account's and its locations'.
+/// may see (staff see all tickets; a client only their account's and its locations'), and a
+/// `notification` event when the caller gets a notification.
 pub async fn tickets(
     State(state): State<AppState>,
     Extension(hub): Extension<LiveHub>,
@@ -93,19 +109,27 @@ pub async fn tickets(
         Caller::Anonymous => return StatusCode::UNAUTHORIZED.into_response(),
         _ => return StatusCode::FORBIDDEN.into_response(),
     };
-    Sse::new(events(hub.subscribe(), scope))
+    Sse::new(events(hub.subscribe(), scope, caller.user_id()))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
         .into_response()
 }
 
 fn events(
-    rx: broadcast::Receiver<TicketChanged>,
+    rx: broadcast::Receiver<Live>,
     scope: Option<Vec<AccountId>>,
+    me: Option<UserId>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold((rx, scope), |(mut rx, scope)| async move {
+    stream::unfold((rx, scope), move |(mut rx, scope)| async move {
         loop {
             match rx.recv().await {
-                Ok(change) => {
+                Ok(Live::Notification(user)) => {
+                    if Some(user) != me {
+                        continue;
+                    }
+                    let event = Event::default().event("notification").data("{}");
+                    return Some((Ok(event), (rx, scope)));
+                }
+                Ok(Live::Ticket(change)) => {
                     if scope
                         .as_ref()
                         .is_some_and(|s| !s.contains(&change.account_id))

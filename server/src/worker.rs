@@ -1,8 +1,10 @@
 //! Background work in the same binary: mail delivery from the outbox, the SLA job, the chat
-//! sweep, training reminders, survey requests and account health.
+//! sweep, training reminders, survey requests, account health, reminders and digests.
 //! Several instances can run it at once (rows are claimed with SKIP LOCKED).
 
-use app::server::{chat, email, health, surveys, tickets, training, AppState};
+use app::server::{
+    chat, email, health, notifications, reminders, surveys, tickets, training, AppState,
+};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -67,6 +69,19 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "health recompute failed"),
+        }
+        // Reminders and digests once a minute: due dates are days, not seconds.
+        if round.is_multiple_of(30) {
+            match reminders::run(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminded = n, "reminders"),
+                Err(e) => tracing::error!(error = %e, "reminders failed"),
+            }
+            match notifications::send_digests(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(digests = n, "daily digests"),
+                Err(e) => tracing::error!(error = %e, "daily digests failed"),
+            }
         }
         if round.is_multiple_of(150) {
             match health::nightly(&state).await {

@@ -1,5 +1,5 @@
 use crate::error::AppError;
-use crate::types::Notification;
+use crate::types::{EmailMode, Notification};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -29,6 +29,23 @@ pub async fn mark_notifications_read(
 ) -> Result<u64, AppError> {
     let (state, caller) = context().await?;
     notifications::mark_read(&state.db, &caller, id)
+        .await
+        .map_err(fail)
+}
+
+#[server]
+pub async fn my_email_mode() -> Result<EmailMode, AppError> {
+    let (state, caller) = context().await?;
+    notifications::preference(&state.db, &caller)
+        .await
+        .map_err(fail)
+}
+
+/// How the caller wants notifications by mail: each one, a daily digest, or none.
+#[server]
+pub async fn set_email_mode(mode: EmailMode) -> Result<(), AppError> {
+    let (state, caller) = context().await?;
+    notifications::set_preference(&state.db, &caller, mode)
         .await
         .map_err(fail)
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod knowledge;
 pub mod notifications;
 pub mod onboarding;
+pub mod reminders;
 pub mod state;
 pub mod surveys;
 pub mod tasks;

@@ -231,3 +231,12 @@ pub struct NewFollowUpTask {
     pub contact_id: Option<ContactId>,
     pub ticket_id: Option<TicketId>,
 }
+
+text_enum!(
+    /// How a user wants notifications by mail.
+    EmailMode {
+        Immediate => "immediate" / "A mail for each one",
+        DailyDigest => "daily_digest" / "One mail a day (digest)",
+        Off => "off" / "No mail, in the app only",
+    }
+);

@@ -12,8 +12,9 @@ use leptos::prelude::*;
 #[derive(Clone, Copy)]
 struct LiveTickets(ReadSignal<u64>);
 
-/// A counter that goes up whenever the server says a ticket the user may see changed
-/// (server-sent events on `/live/tickets`); lists and ticket pages refetch on it.
+/// A counter that goes up whenever the server says a ticket the user may see changed, or the
+/// user got a notification (server-sent events on `/live/tickets`); lists, ticket pages and
+/// the notification bell refetch on it.
 /// The shells open the one connection per tab; pages share it.
 pub fn use_live_tickets() -> ReadSignal<u64> {
     match use_context::<LiveTickets>() {
@@ -42,6 +43,9 @@ fn open_live_tickets() -> ReadSignal<u64> {
         });
         let _ = source.add_event_listener_with_callback("ticket", bump.as_ref().unchecked_ref());
         let _ = source.add_event_listener_with_callback("resync", bump.as_ref().unchecked_ref());
+        // A new notification for this user: the bell (and anything else on the page) refetches.
+        let _ =
+            source.add_event_listener_with_callback("notification", bump.as_ref().unchecked_ref());
         // Leaving the page closes the stream. Otherwise a page kept in the back-forward cache
         // holds its connection open, and after a few full page loads the browser's six
         // connections per host are all taken by cached pages: new requests wait. A page

@@ -167,8 +167,12 @@ pub fn PortalShell() -> impl IntoView {
 fn PortalLayout(me: Me) -> impl IntoView {
     let name = me.display_name.clone();
     provide_context(me);
-    super::provide_live_tickets();
+    let live = super::provide_live_tickets();
     super::chat::provide_chat_link();
+    let unread = Resource::new(
+        move || live.get(),
+        |_| crate::api::notifications::unread_notifications(),
+    );
     view! {
         <div class="shell portal">
             <nav class="shell-nav" aria-label="Portal">
@@ -185,6 +189,15 @@ fn PortalLayout(me: Me) -> impl IntoView {
                 </ul>
                 <div class="user-menu">
                     <span id="signed-in-as">{name}</span>
+                    <a class="bell" href="/portal/notifications" id="notification-bell">
+                        "Notifications"
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let n = unread.await.unwrap_or(0);
+                                (n > 0).then(|| view! { " " <span class="count" id="unread-count" aria-label=format!("{n} unread")>{n}</span> })
+                            })}
+                        </Transition>
+                    </a>
                     <ThemeToggle/>
                     <SignOut/>
                 </div>

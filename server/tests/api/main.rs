@@ -11,6 +11,7 @@ mod helpers;
 mod knowledge;
 mod onboarding;
 mod ops;
+mod reminders;
 mod rest;
 mod support_settings;
 mod surveys;

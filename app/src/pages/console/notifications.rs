@@ -1,4 +1,7 @@
-use crate::api::notifications::{my_notifications, MarkNotificationsRead};
+use crate::api::notifications::{
+    my_email_mode, my_notifications, MarkNotificationsRead, SetEmailMode,
+};
+use crate::types::EmailMode;
 use crate::ui::{use_live_tickets, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,6 +14,8 @@ pub fn NotificationsPage() -> impl IntoView {
         move || (live.get(), mark.version().get()),
         |_| my_notifications(),
     );
+    let set_mode = ServerAction::<SetEmailMode>::new();
+    let mode = Resource::new(move || set_mode.version().get(), |_| my_email_mode());
     view! {
         <Title text="Notifications"/>
         <div class="page-header">
@@ -21,6 +26,20 @@ pub fn NotificationsPage() -> impl IntoView {
                 </ActionForm>
             </div>
         </div>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let current = mode.await.unwrap_or(EmailMode::Immediate);
+                view! {
+                    <ActionForm action=set_mode attr:class="inline-form" attr:id="email-mode-form">
+                        <label for="email-mode">"Email me "</label>
+                        <select id="email-mode" name="mode">
+                            {EmailMode::ALL.iter().map(|m| view! { <option value=m.as_str() selected=*m == current>{m.label()}</option> }).collect_view()}
+                        </select>
+                        <button class="button secondary" type="submit" id="save-email-mode">"Save"</button>
+                    </ActionForm>
+                }
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {

@@ -5,7 +5,8 @@
 use super::rules::{self, Signals};
 use crate::server::auth::{Caller, Permission};
 use crate::server::error::Checks;
-use crate::server::{email, AppState, ServiceError};
+use crate::server::notifications::{self, Notice};
+use crate::server::{AppState, ServiceError};
 use crate::types::{
     AccountHealth, AccountId, HealthBand, HealthBoard, HealthFactor, HealthFilter, HealthPoint,
     HealthRow, HealthSettings, UserId,
@@ -302,7 +303,7 @@ async fn alert_band_change(
     );
     let link = format!("/console/accounts/{}", account.0);
     let mut sent = 0;
-    for (user, address) in people {
+    for (user, _) in people {
         let key = format!(
             "health:{}:{}:{}:{}",
             account.0,
@@ -310,35 +311,14 @@ async fn alert_band_change(
             to.as_str(),
             user.0
         );
-        let inserted = sqlx::query(
-            "INSERT INTO notification (id, user_id, title, link, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
-        )
-        .bind(uuid::Uuid::new_v4())
-        .bind(user)
-        .bind(&title)
-        .bind(&link)
-        .bind(&key)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
+        let notice = Notice {
+            user,
+            title: &title,
+            link: &link,
+            key: Some(&key),
+        };
+        if notifications::notify(tx, state, &notice).await? {
             sent += 1;
-            email::enqueue_mail(
-                &mut *tx,
-                &email::Mail {
-                    to: &address,
-                    subject: &title,
-                    body_text: &format!(
-                        "{title}.\n\nSee what changed: {}{link}\n",
-                        state.settings.public_url
-                    ),
-                    account_id: Some(account),
-                    kind: "alert",
-                    ..Default::default()
-                },
-            )
-            .await?;
         }
     }
     tracing::info!(account = %account.0, from = from.as_str(), to = to.as_str(), "health band changed");

@@ -6,8 +6,9 @@
 use super::rules::{self, AnswerRule, LinkError};
 use crate::server::auth::{Caller, Permission};
 use crate::server::error::Checks;
+use crate::server::notifications::{self, Notice};
 use crate::server::onboarding::{rules::fill, welcome};
-use crate::server::{email, tickets, AppState, ServiceError};
+use crate::server::{email, AppState, ServiceError};
 use crate::types::{
     AccountId, ContactId, PendingSurvey, SurveyAnswerOutcome, SurveyForm, SurveyKind,
     SurveySettings, SurveyTemplate, TeamId, TicketId, UserId,
@@ -690,22 +691,17 @@ async fn follow_up_low_score(
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-    for (user, address, account_name) in owners {
-        tickets::repo::notify_user(tx, user, &title, &link).await?;
-        email::enqueue_mail(
-            &mut *tx,
-            &email::Mail {
-                to: &address,
-                subject: &format!("{title} ({account_name})"),
-                body_text: &format!(
-                    "{contact_name} at {account_name} answered {score} to the {} survey.\n\n\
-                     A follow-up task is on your list for tomorrow.\n\n{}{link}\n",
-                    kind.label(),
-                    state.settings.public_url
-                ),
-                account_id: Some(account_id),
-                kind: "alert",
-                ..Default::default()
+    for (user, _, account_name) in owners {
+        let title = format!("{title} ({account_name})");
+        let key = format!("low-score:{id}:{}", user.0);
+        notifications::notify(
+            tx,
+            state,
+            &Notice {
+                user,
+                title: &title,
+                link: &link,
+                key: Some(&key),
             },
         )
         .await?;
