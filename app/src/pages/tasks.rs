@@ -153,3 +153,29 @@ pub fn AccountTasks(
         </section>
     }
 }
+
+/// "Follow up on this": a task about a ticket for oneself, due on the chosen day (its account is
+/// filled in, so the account's page lists it too).
+#[component]
+pub fn FollowUpForm(ticket: crate::types::TicketId) -> impl IntoView {
+    let create = ServerAction::<CreateTask>::new();
+    let value = create.value();
+    let tomorrow = (Utc::now().date_naive() + Duration::days(1)).to_string();
+    view! {
+        <section class="card" aria-labelledby="follow-up-h" id="ticket-follow-up">
+            <h2 id="follow-up-h">"Follow up"</h2>
+            <ActionForm action=create>
+                <div class="form">
+                    <FormError value/>
+                    {move || value.with(|v| matches!(v, Some(Ok(_))).then(|| view! {
+                        <p class="form-success" role="status">"Added to your tasks."</p>
+                    }))}
+                    <input type="hidden" name="task[ticket_id]" value=ticket.0.to_string()/>
+                    <TextField label="Task" name="task[title]" required=true error=field_error(value, "title")/>
+                    <TextField label="Due" name="task[due_on]" kind="date" value=tomorrow required=true error=field_error(value, "due_on")/>
+                    <div class="form-actions"><button class="button secondary" type="submit" id="add-follow-up">"Add task"</button></div>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

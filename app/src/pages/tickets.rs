@@ -627,6 +627,7 @@ fn TicketBody(
                         }).collect_view()}</ul>
                     </section>
                 })}
+                {staff.then(|| view! { <crate::pages::tasks::FollowUpForm ticket=id/> })}
             </aside>
         </div>
     }

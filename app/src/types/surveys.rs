@@ -162,6 +162,7 @@ pub struct FeedbackGroup {
 
 /// The analytics page: totals, groups, the trend and the responses behind them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackReport {
     pub totals: FeedbackScores,
     pub grouping: FeedbackGrouping,

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod contacts;
+pub mod feedback;
 pub mod onboarding;
 pub mod problem;
 pub mod tickets;
@@ -72,13 +73,15 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Steward REST API", version = "1", description = "Accounts, contacts, support tickets and onboarding. Authenticate with an API key: `Authorization: Bearer stw_…`."),
+    info(title = "Steward REST API", version = "1", description = "Accounts, contacts, support tickets, onboarding, feedback, account health and follow-up tasks. Authenticate with an API key: `Authorization: Bearer stw_…`."),
     paths(
         accounts::list, accounts::get_one, accounts::create, accounts::update, accounts::delete,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::delete,
         tickets::list, tickets::get_one, tickets::create, tickets::update, tickets::add_message,
         tickets::add_attachment, tickets::download, tickets::inbound_email,
         onboarding::list, onboarding::get_one, onboarding::start, onboarding::templates,
+        feedback::report, feedback::account_health, feedback::my_tasks, feedback::create_task,
+        feedback::complete_task, feedback::snooze_task,
     ),
     components(schemas(
         Problem, app::error::FieldError, app::types::Account, app::types::AccountInput, app::types::AccountType,
@@ -94,6 +97,11 @@ impl Modify for BearerAuth {
         app::types::OnboardingStart, app::types::StepStatus, app::types::StepOwnerSide,
         app::types::StepAction, app::types::ChecklistItem, app::types::RequiredDocument,
         app::types::DocumentInfo,
+        app::types::FeedbackReport, app::types::FeedbackGroup, app::types::FeedbackScores,
+        app::types::FeedbackResponse, app::types::FeedbackGrouping, app::types::SurveyKind,
+        app::types::AccountHealth, app::types::HealthFactor, app::types::HealthFactorKind,
+        app::types::HealthBand, app::types::HealthPoint, app::types::FollowUpTask,
+        app::types::NewFollowUpTask, feedback::Snooze,
     )),
     modifiers(&BearerAuth),
     security(("api_key" = [])),
@@ -147,6 +155,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/onboardings/{id}", get(onboarding::get_one))
         .route("/onboarding-templates", get(onboarding::templates))
+        .route("/feedback", get(feedback::report))
+        .route("/accounts/{id}/health", get(feedback::account_health))
+        .route(
+            "/tasks",
+            get(feedback::my_tasks).post(feedback::create_task),
+        )
+        .route("/tasks/{id}/complete", post(feedback::complete_task))
+        .route("/tasks/{id}/snooze", post(feedback::snooze_task))
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "No such endpoint") })
         .with_state(state)
 }

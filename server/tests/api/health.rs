@@ -325,3 +325,74 @@ async fn health_refuses_clients_anonymous_and_non_admin_weights() {
         .await;
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn rest_serves_health_feedback_and_tasks_with_problem_errors() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    recompute(&app, &[acme]).await;
+    let (api, _) = app.api_client(Role::SupportManager).await;
+    let base = format!("{}/api/v1", app.base);
+    let res = api
+        .get(format!("{base}/accounts/{}/health", acme.0))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["score"], 100);
+    assert_eq!(body["band"], "healthy");
+    let res = api
+        .get(format!("{base}/accounts/{}/health", uuid::Uuid::new_v4()))
+        .send()
+        .await
+        .expect("missing");
+    assert_eq!(res.status(), 404);
+    let res = api
+        .get(format!("{base}/feedback?kind=csat"))
+        .send()
+        .await
+        .expect("feedback");
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["totals"]["csat_responses"], 0);
+    // Tasks: an API key belongs to no user, so it names the assignee.
+    let (owner, _) = app.staff_user(Role::SalesRep).await;
+    let res = api
+        .post(format!("{base}/tasks"))
+        .json(&serde_json::json!({ "title": "", "account_id": acme.0 }))
+        .send()
+        .await
+        .expect("bad task");
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.headers()["content-type"].to_str().unwrap_or_default(),
+        "application/problem+json"
+    );
+    let res = api
+        .post(format!("{base}/tasks"))
+        .json(&serde_json::json!({
+            "title": "Renewal call", "account_id": acme.0, "assignee_id": owner.0,
+            "due_on": chrono::Utc::now().date_naive().to_string()
+        }))
+        .send()
+        .await
+        .expect("task");
+    assert_eq!(res.status(), 201);
+    let task: serde_json::Value = res.json().await.expect("json");
+    let res = api
+        .post(format!(
+            "{base}/tasks/{}/complete",
+            task["id"].as_str().unwrap_or_default()
+        ))
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(res.status(), 204);
+    let res = reqwest::Client::new()
+        .get(format!("{base}/tasks"))
+        .send()
+        .await
+        .expect("anonymous");
+    assert_eq!(res.status(), 401);
+}
