@@ -525,6 +525,47 @@ async fn csat_and_nps_match_hand_computed_fixtures() {
         .expect("empty");
     assert_eq!((r.totals.csat_percent, r.totals.nps), (None, None));
     assert!(r.responses.is_empty());
+    // The daily rollup (no filter, or one dimension) and the answers themselves (a score
+    // ceiling forces them) agree, also after an answer changes.
+    sqlx::query(
+        "UPDATE survey_request SET score = 1 WHERE kind = 'csat' AND score = 5 AND agent_id = $1",
+    )
+    .bind(bob)
+    .execute(&app.db)
+    .await
+    .expect("change");
+    for grouping in [
+        FeedbackGrouping::Month,
+        FeedbackGrouping::Agent,
+        FeedbackGrouping::Channel,
+    ] {
+        let rolled = analytics::report(&app.db, &manager, &FeedbackFilter::default(), grouping, 0)
+            .await
+            .expect("rollup");
+        let raw = analytics::report(
+            &app.db,
+            &manager,
+            &FeedbackFilter {
+                max_score: Some(10),
+                ..Default::default()
+            },
+            grouping,
+            0,
+        )
+        .await
+        .expect("raw");
+        assert_eq!(rolled.totals, raw.totals, "{grouping:?}");
+        let mut a = rolled.groups.clone();
+        let mut b = raw.groups.clone();
+        a.sort_by(|x, y| x.key.cmp(&y.key));
+        b.sort_by(|x, y| x.key.cmp(&y.key));
+        let scores = |g: &[app::types::FeedbackGroup]| {
+            g.iter()
+                .map(|g| (g.key.clone(), g.scores.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(scores(&a), scores(&b), "{grouping:?}");
+    }
 }
 
 #[tokio::test]

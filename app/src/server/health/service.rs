@@ -122,11 +122,21 @@ pub struct Recomputed {
     pub band_changes: usize,
 }
 
-/// Recomputes these accounts (and the parents they roll up into), in the caller's transaction.
+/// Recomputes these accounts (and the parents they roll up into), in the caller's transaction,
+/// and alerts for every band that changed.
 pub async fn recompute(
     tx: &mut PgConnection,
     state: &AppState,
     ids: &[AccountId],
+) -> Result<Recomputed, ServiceError> {
+    recompute_with(tx, state, ids, true).await
+}
+
+async fn recompute_with(
+    tx: &mut PgConnection,
+    state: &AppState,
+    ids: &[AccountId],
+    alerts: bool,
 ) -> Result<Recomputed, ServiceError> {
     if ids.is_empty() {
         return Ok(Recomputed::default());
@@ -256,6 +266,12 @@ pub async fn recompute(
     .fetch_all(&mut *tx)
     .await?;
     let mut band_changes = 0;
+    if !alerts {
+        return Ok(Recomputed {
+            accounts: touched.len(),
+            band_changes,
+        });
+    }
     for (account, band, score, name) in after {
         let Some(Some(previous)) = before.get(&account) else {
             continue; // A first score is not a change.
@@ -344,8 +360,17 @@ pub async fn process_queue(state: &AppState, limit: i64) -> Result<Recomputed, S
 }
 
 /// Every account, in batches of `BATCH` (each its own transaction): the nightly run, and the
-/// benchmark. Returns the accounts and band changes.
+/// benchmark. A parent and its locations may fall in different batches, so a parent's band can
+/// move twice within the run; alerts therefore compare each account's band at the end of the
+/// run with its band at the start. Returns the accounts and band changes.
 pub async fn recompute_all(state: &AppState) -> Result<Recomputed, ServiceError> {
+    let start: HashMap<AccountId, String> = sqlx::query_as::<_, (AccountId, String)>(
+        "SELECT account_id, band FROM account_health WHERE band IS NOT NULL",
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .collect();
     let mut total = Recomputed::default();
     let mut after = uuid::Uuid::nil();
     loop {
@@ -358,11 +383,30 @@ pub async fn recompute_all(state: &AppState) -> Result<Recomputed, ServiceError>
         let Some(last) = ids.last() else { break };
         after = last.0;
         let mut tx = state.db.begin().await?;
-        let done = recompute(&mut tx, state, &ids).await?;
+        recompute_with(&mut tx, state, &ids, false).await?;
         tx.commit().await?;
         total.accounts += ids.len();
-        total.band_changes += done.band_changes;
     }
+    let now: Vec<(AccountId, String, Option<i16>, String)> = sqlx::query_as(
+        "SELECT h.account_id, h.band, h.score, a.name FROM account_health h
+         JOIN account a ON a.id = h.account_id WHERE h.band IS NOT NULL",
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let mut tx = state.db.begin().await?;
+    for (account, band, score, name) in now {
+        let Some(previous) = start.get(&account) else {
+            continue;
+        };
+        if *previous == band {
+            continue;
+        }
+        if let (Some(from), Some(to)) = (HealthBand::parse(previous), HealthBand::parse(&band)) {
+            total.band_changes +=
+                alert_band_change(&mut tx, state, account, &name, from, to, score).await?;
+        }
+    }
+    tx.commit().await?;
     Ok(total)
 }
 
@@ -473,34 +517,50 @@ pub async fn board(
     .bind(f.owner_id)
     .fetch_one(db)
     .await?;
+    // The page is chosen first; last week's score and the weakest factor are then looked up
+    // for its fifty rows only.
+    let push_where = |q: &mut QueryBuilder<'_, Postgres>| {
+        q.push(" WHERE a.account_type = 'customer'");
+        if let Some(b) = f.band {
+            q.push(" AND h.band = ").push_bind(b.as_str());
+        }
+        if let Some(o) = f.owner_id {
+            q.push(" AND a.owner_id = ").push_bind(o);
+        }
+        if let Some(words) = f.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+            q.push(" AND a.name ILIKE ")
+                .push_bind(format!("%{}%", words.replace(['%', '_'], "")));
+        }
+    };
+    const ORDER: &str = "CASE band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END,
+          score NULLS LAST, name, id";
+    let mut count: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT count(*) FROM account a LEFT JOIN account_health h ON h.account_id = a.id",
+    );
+    push_where(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-        "SELECT a.id, a.name, a.owner_id, u.display_name, h.score, h.band, coalesce(h.band_since, a.created_at),
-                (SELECT s.score FROM account_health_snapshot s WHERE s.account_id = a.id AND s.day <= current_date - 7
-                 ORDER BY s.day DESC LIMIT 1),
-                (SELECT x->>'kind' FROM jsonb_array_elements(h.factors) x
-                 WHERE x->>'sub_score' IS NOT NULL
-                 ORDER BY (x->>'share_percent')::float * (100 - (x->>'sub_score')::float) DESC LIMIT 1),
-                count(*) OVER ()
-         FROM account a LEFT JOIN account_health h ON h.account_id = a.id
-         LEFT JOIN app_user u ON u.id = a.owner_id
-         WHERE a.account_type = 'customer'",
+        "WITH page AS (
+            SELECT a.id, a.name, a.owner_id, h.score, h.band, coalesce(h.band_since, a.created_at) AS since,
+                   h.factors
+            FROM account a LEFT JOIN account_health h ON h.account_id = a.id",
     );
-    if let Some(b) = f.band {
-        q.push(" AND h.band = ").push_bind(b.as_str());
-    }
-    if let Some(o) = f.owner_id {
-        q.push(" AND a.owner_id = ").push_bind(o);
-    }
-    if let Some(words) = f.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        q.push(" AND a.name ILIKE ")
-            .push_bind(format!("%{}%", words.replace(['%', '_'], "")));
-    }
-    q.push(
-        " ORDER BY CASE h.band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END,
-          h.score NULLS LAST, a.name, a.id LIMIT ",
-    );
+    push_where(&mut q);
+    q.push(format!(" ORDER BY {ORDER} LIMIT "));
     q.push_bind(BOARD_PAGE);
     q.push(" OFFSET ").push_bind(i64::from(page) * BOARD_PAGE);
+    q.push(format!(
+        ")
+         SELECT p.id, p.name, p.owner_id, u.display_name, p.score, p.band, p.since,
+                (SELECT s.score FROM account_health_snapshot s WHERE s.account_id = p.id AND s.day <= current_date - 7
+                 ORDER BY s.day DESC LIMIT 1),
+                (SELECT x->>'kind' FROM jsonb_array_elements(p.factors) x
+                 WHERE x->>'sub_score' IS NOT NULL
+                 ORDER BY (x->>'share_percent')::float * (100 - (x->>'sub_score')::float) DESC LIMIT 1)
+         FROM page p LEFT JOIN app_user u ON u.id = p.owner_id
+         ORDER BY CASE p.band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END,
+                  p.score NULLS LAST, p.name, p.id"
+    ));
     type Row = (
         AccountId,
         String,
@@ -511,10 +571,8 @@ pub async fn board(
         DateTime<Utc>,
         Option<i16>,
         Option<String>,
-        i64,
     );
     let rows: Vec<Row> = q.build_query_as().fetch_all(db).await?;
-    let total = rows.first().map(|r| r.9).unwrap_or(0);
     Ok(HealthBoard {
         healthy: counts.0,
         needs_attention: counts.1,

@@ -174,6 +174,195 @@ fn total(groups: &[(FeedbackGroup, Counts)]) -> FeedbackScores {
     t.scores()
 }
 
+/// The dimensions the rollup keeps, with the filter value each has in `f`.
+fn dimension_filters(f: &FeedbackFilter) -> Vec<(&'static str, String)> {
+    let mut dims = Vec::new();
+    if let Some(a) = f.agent_id {
+        dims.push(("agent", a.0.to_string()));
+    }
+    if let Some(t) = f.team_id {
+        dims.push(("team", t.0.to_string()));
+    }
+    if let Some(t) = f.ticket_type.as_deref().filter(|t| !t.is_empty()) {
+        dims.push(("ticket_type", t.to_string()));
+    }
+    if let Some(c) = f.channel.as_deref().filter(|c| !c.is_empty()) {
+        dims.push(("channel", c.to_string()));
+    }
+    dims
+}
+
+/// Whether the daily rollup can answer this filter, and which of its rows: everything, or one
+/// dimension's value. Comment words, a score ceiling, an account or two dimensions at once need
+/// the answers themselves.
+fn rollup_key(f: &FeedbackFilter) -> Option<(&'static str, String)> {
+    if f.q.as_deref().is_some_and(|q| !q.trim().is_empty())
+        || f.max_score.is_some()
+        || f.account_id.is_some()
+    {
+        return None;
+    }
+    let mut dims = dimension_filters(f);
+    match dims.len() {
+        0 => Some(("all", String::new())),
+        1 => dims.pop(),
+        _ => None,
+    }
+}
+
+fn grouping_dimension(g: FeedbackGrouping) -> Option<&'static str> {
+    match g {
+        FeedbackGrouping::Agent => Some("agent"),
+        FeedbackGrouping::Team => Some("team"),
+        FeedbackGrouping::TicketType => Some("ticket_type"),
+        FeedbackGrouping::Channel => Some("channel"),
+        _ => None,
+    }
+}
+
+/// The rollup dimension for grouping by `g`, when the filter allows it (no other dimension).
+fn rollup_for_grouping(f: &FeedbackFilter, g: FeedbackGrouping) -> Option<&'static str> {
+    let dimension = grouping_dimension(g)?;
+    rollup_key(f)?;
+    dimension_filters(f)
+        .iter()
+        .all(|(d, _)| *d == dimension)
+        .then_some(dimension)
+}
+
+const ROLLED: &str = "coalesce(sum(r.responses) FILTER (WHERE r.kind = 'csat'), 0)::bigint,
+    coalesce(sum(r.satisfied) FILTER (WHERE r.kind = 'csat'), 0)::bigint,
+    coalesce(sum(r.responses) FILTER (WHERE r.kind = 'nps'), 0)::bigint,
+    coalesce(sum(r.promoters) FILTER (WHERE r.kind = 'nps'), 0)::bigint,
+    coalesce(sum(r.detractors) FILTER (WHERE r.kind = 'nps'), 0)::bigint,
+    coalesce(sum(r.responses) FILTER (WHERE r.kind = 'ces'), 0)::bigint,
+    coalesce(sum(r.score_sum) FILTER (WHERE r.kind = 'ces'), 0)::bigint";
+
+fn push_rollup_filter(
+    q: &mut QueryBuilder<'_, Postgres>,
+    f: &FeedbackFilter,
+    dimension: &str,
+    value: Option<&str>,
+) {
+    let (from, to) = period(f);
+    q.push(" WHERE r.dimension = ")
+        .push_bind(dimension.to_string());
+    if let Some(v) = value {
+        q.push(" AND r.value = ").push_bind(v.to_string());
+    }
+    q.push(" AND r.day BETWEEN ").push_bind(from);
+    q.push(" AND ").push_bind(to);
+    if let Some(kind) = f.kind {
+        q.push(" AND r.kind = ").push_bind(kind.as_str());
+    }
+}
+
+/// The trend (by month or week) from the daily rollup.
+async fn rolled(
+    db: &PgPool,
+    f: &FeedbackFilter,
+    by: FeedbackGrouping,
+    dimension: &str,
+    value: &str,
+) -> Result<Vec<(FeedbackGroup, Counts)>, sqlx::Error> {
+    let unit = if by == FeedbackGrouping::Week {
+        "week"
+    } else {
+        "month"
+    };
+    let label = if by == FeedbackGrouping::Week {
+        "'Week of ' || to_char(min(date_trunc('week', r.day)), 'DD Mon YYYY')"
+    } else {
+        "to_char(min(date_trunc('month', r.day)), 'Mon YYYY')"
+    };
+    let mut q = QueryBuilder::new(format!(
+        "SELECT to_char(date_trunc('{unit}', r.day), 'YYYY-MM-DD') AS k, {label} AS l, {ROLLED}
+         FROM survey_rollup r"
+    ));
+    push_rollup_filter(&mut q, f, dimension, Some(value));
+    q.push(" GROUP BY k ORDER BY k");
+    let rows: Vec<CountRow> = q.build_query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(group).collect())
+}
+
+/// Groups by agent, team, ticket type or channel from the rollup (busiest 100), with the
+/// answers that have no value for the dimension (NPS has no agent) as one more group.
+async fn rolled_by_dimension(
+    db: &PgPool,
+    f: &FeedbackFilter,
+    g: FeedbackGrouping,
+    dimension: &str,
+    trend: &[(FeedbackGroup, Counts)],
+) -> Result<Vec<FeedbackGroup>, sqlx::Error> {
+    let label = match g {
+        FeedbackGrouping::Agent => {
+            "coalesce((SELECT display_name FROM app_user WHERE id::text = r.value), r.value)"
+        }
+        FeedbackGrouping::Team => {
+            "coalesce((SELECT name FROM team WHERE id::text = r.value), r.value)"
+        }
+        FeedbackGrouping::TicketType => {
+            "coalesce((SELECT label FROM ticket_type WHERE key = r.value), r.value)"
+        }
+        _ => "r.value",
+    };
+    let filtered = dimension_filters(f)
+        .into_iter()
+        .find(|(d, _)| *d == dimension)
+        .map(|(_, v)| v);
+    let mut q = QueryBuilder::new(format!(
+        "SELECT r.value AS k, {label} AS l, {ROLLED} FROM survey_rollup r"
+    ));
+    push_rollup_filter(&mut q, f, dimension, filtered.as_deref());
+    q.push(" GROUP BY r.value ORDER BY sum(r.responses) DESC, r.value");
+    let all: Vec<CountRow> = q.build_query_as().fetch_all(db).await?;
+    let mut out: Vec<(FeedbackGroup, Counts)> = all.into_iter().map(group).collect();
+    if filtered.is_none() {
+        // What the dimension does not cover: everything minus the sum of its values.
+        let mut rest = Counts::default();
+        for (_, c) in trend {
+            rest.add_counts(c, 1);
+        }
+        for (_, c) in &out {
+            rest.add_counts(c, -1);
+        }
+        if rest.csat + rest.nps + rest.ces > 0 {
+            let label = match g {
+                FeedbackGrouping::Agent => "No agent",
+                FeedbackGrouping::Team => "No team",
+                FeedbackGrouping::TicketType => "Not a ticket (NPS)",
+                _ => "No channel (NPS)",
+            };
+            out.push((
+                FeedbackGroup {
+                    key: String::new(),
+                    label: label.into(),
+                    scores: rest.scores(),
+                },
+                rest,
+            ));
+            out.sort_by(|a, b| {
+                let n = |c: &Counts| c.csat + c.nps + c.ces;
+                n(&b.1).cmp(&n(&a.1))
+            });
+        }
+    }
+    out.truncate(100);
+    Ok(out.into_iter().map(|(g, _)| g).collect())
+}
+
+fn group(row: CountRow) -> (FeedbackGroup, Counts) {
+    let c = counts(&row);
+    (
+        FeedbackGroup {
+            scores: c.scores(),
+            key: row.0,
+            label: row.1,
+        },
+        c,
+    )
+}
+
 /// The analytics page: totals and trend by month (by week for periods under 100 days), the
 /// chosen grouping (at most 100 rows, busiest first) and one page of answers.
 pub async fn report(
@@ -191,19 +380,28 @@ pub async fn report(
         FeedbackGrouping::Month
     };
     // Every answer falls in exactly one period, so the trend also gives the totals.
-    let trend = grouped(db, f, trend_by, 1000).await?;
+    let rollup = rollup_key(f);
+    let trend = match &rollup {
+        Some((dimension, value)) => rolled(db, f, trend_by, dimension, value).await?,
+        None => grouped(db, f, trend_by, 1000).await?,
+    };
     let groups = if grouping == trend_by {
         trend.iter().map(|(g, _)| g.clone()).collect()
     } else {
-        grouped(db, f, grouping, 100)
-            .await?
-            .into_iter()
-            .map(|(g, _)| g)
-            .collect()
+        match rollup_for_grouping(f, grouping) {
+            Some(dimension) => rolled_by_dimension(db, f, grouping, dimension, &trend).await?,
+            None => grouped(db, f, grouping, 100)
+                .await?
+                .into_iter()
+                .map(|(g, _)| g)
+                .collect(),
+        }
     };
-    let (responses, responses_total) = responses(db, f, page, RESPONSES_PER_PAGE).await?;
+    let totals = total(&trend);
+    let responses_total = totals.csat_responses + totals.nps_responses + totals.ces_responses;
+    let responses = responses(db, f, page, RESPONSES_PER_PAGE).await?;
     Ok(FeedbackReport {
-        totals: total(&trend),
+        totals,
         grouping,
         groups,
         trend: trend.into_iter().map(|(g, _)| g).collect(),
@@ -231,16 +429,17 @@ type ResponseRow = (
     String,
 );
 
+/// One page of answers, newest first (the `survey_request_newest_idx` order).
 async fn responses(
     db: &PgPool,
     f: &FeedbackFilter,
     page: u32,
     per_page: i64,
-) -> Result<(Vec<FeedbackResponse>, i64), sqlx::Error> {
+) -> Result<Vec<FeedbackResponse>, sqlx::Error> {
     let mut q = QueryBuilder::new(
         "SELECT r.id, r.kind, r.score, r.comment, r.answered_at, r.account_id, a.name, r.contact_id,
                 btrim(c.first_name || ' ' || c.last_name), r.ticket_id, tk.number, u.display_name,
-                tm.name, r.ticket_type, r.channel, r.subject, count(*) OVER ()
+                tm.name, r.ticket_type, r.channel, r.subject
          FROM survey_request r JOIN account a ON a.id = r.account_id
          JOIN contact c ON c.id = r.contact_id
          LEFT JOIN ticket tk ON tk.id = r.ticket_id
@@ -254,10 +453,8 @@ async fn responses(
     q.push_bind(i64::from(page) * per_page);
     let rows = q.build().fetch_all(db).await?;
     use sqlx::Row;
-    let mut total = 0;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        total = row.try_get::<i64, _>(16)?;
         let r: ResponseRow = (
             row.try_get(0)?,
             row.try_get(1)?,
@@ -298,13 +495,7 @@ async fn responses(
             subject: r.15,
         });
     }
-    if out.is_empty() && page > 0 {
-        // Past the last page: the total still tells the pager where to go.
-        let mut q = QueryBuilder::new("SELECT count(*) FROM survey_request r");
-        push_filter(&mut q, f);
-        total = q.build_query_scalar().fetch_one(db).await?;
-    }
-    Ok((out, total))
+    Ok(out)
 }
 
 /// Every matching answer as CSV (at most `EXPORT_MAX` rows, newest first).
@@ -314,7 +505,7 @@ pub async fn export_csv(
     f: &FeedbackFilter,
 ) -> Result<Vec<u8>, ServiceError> {
     caller.staff(Permission::ReadFeedback)?;
-    let (rows, _) = responses(db, f, 0, EXPORT_MAX).await?;
+    let rows = responses(db, f, 0, EXPORT_MAX).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| ServiceError::Internal(e.to_string());
     w.write_record([

@@ -140,6 +140,17 @@ impl Counts {
         }
     }
 
+    /// Adds (or, with `sign` −1, takes away) another group's counts.
+    pub fn add_counts(&mut self, other: &Counts, sign: i64) {
+        self.csat += sign * other.csat;
+        self.csat_satisfied += sign * other.csat_satisfied;
+        self.nps += sign * other.nps;
+        self.promoters += sign * other.promoters;
+        self.detractors += sign * other.detractors;
+        self.ces += sign * other.ces;
+        self.ces_sum += sign * other.ces_sum;
+    }
+
     /// The percentages, `None` where there are no answers (an empty period is not 0 %).
     pub fn scores(self) -> FeedbackScores {
         let pct = |part: i64, all: i64| (all > 0).then(|| round1(100.0 * part as f64 / all as f64));
