@@ -30,6 +30,8 @@ CREATE TABLE account_health (
     factors     jsonb NOT NULL DEFAULT '[]',
     -- Tickets in the last 90 days: the account's weight when its parent rolls it up.
     tickets_90d integer NOT NULL DEFAULT 0,
+    -- Copied from the account when computed: the dashboard counts customers without a join.
+    is_customer boolean NOT NULL DEFAULT false,
     computed_at timestamptz NOT NULL DEFAULT now(),
     band_since  timestamptz NOT NULL DEFAULT now()
 );

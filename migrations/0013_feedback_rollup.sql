@@ -60,3 +60,8 @@ WHERE r.answered_at IS NOT NULL AND d.value IS NOT NULL
 GROUP BY 1, 2, 3, 4;
 
 CREATE INDEX survey_request_newest_idx ON survey_request (answered_at DESC, id) WHERE answered_at IS NOT NULL;
+
+-- The health dashboard reads accounts at risk first, lowest score first, straight from here.
+CREATE INDEX account_health_board_idx ON account_health (
+    (CASE band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END),
+    score, account_id) WHERE is_customer;

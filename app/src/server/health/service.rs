@@ -182,12 +182,14 @@ async fn recompute_with(
         tickets.push(*tickets_90d as i32);
     }
     sqlx::query(
-        "INSERT INTO account_health (account_id, score, own_score, band, factors, tickets_90d, computed_at, band_since)
-         SELECT a, s, s, b, f, t, now(), now()
+        "INSERT INTO account_health (account_id, score, own_score, band, factors, tickets_90d, is_customer,
+                computed_at, band_since)
+         SELECT x.a, x.s, x.s, x.b, x.f, x.t, acc.account_type = 'customer', now(), now()
          FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::jsonb[], $5::int[]) AS x(a, s, b, f, t)
+         JOIN account acc ON acc.id = x.a
          ON CONFLICT (account_id) DO UPDATE SET score = excluded.score, own_score = excluded.own_score,
             band = excluded.band, factors = excluded.factors, tickets_90d = excluded.tickets_90d,
-            computed_at = now(),
+            is_customer = excluded.is_customer, computed_at = now(),
             band_since = CASE WHEN account_health.band IS DISTINCT FROM excluded.band THEN now()
                               ELSE account_health.band_since END",
     )
@@ -235,8 +237,9 @@ async fn recompute_with(
                 acc
             });
         sqlx::query(
-            "INSERT INTO account_health (account_id, score, band, computed_at, band_since)
-             SELECT a, s, b, now(), now() FROM unnest($1::uuid[], $2::smallint[], $3::text[]) AS x(a, s, b)
+            "INSERT INTO account_health (account_id, score, band, is_customer, computed_at, band_since)
+             SELECT x.a, x.s, x.b, acc.account_type = 'customer', now(), now()
+             FROM unnest($1::uuid[], $2::smallint[], $3::text[]) AS x(a, s, b) JOIN account acc ON acc.id = x.a
              ON CONFLICT (account_id) DO UPDATE SET score = excluded.score, band = excluded.band,
                 band_since = CASE WHEN account_health.band IS DISTINCT FROM excluded.band THEN now()
                                   ELSE account_health.band_since END",
@@ -500,7 +503,7 @@ pub async fn for_account(
 pub const BOARD_PAGE: i64 = 50;
 
 /// The health dashboard: at-risk accounts first (lowest score first), then needs attention,
-/// then healthy, then those without data; with counts per band.
+/// then healthy, then those without data (ties by account id); with counts per band.
 pub async fn board(
     db: &PgPool,
     caller: &Caller,
@@ -511,8 +514,9 @@ pub async fn board(
     let counts: (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE h.band = 'healthy'), count(*) FILTER (WHERE h.band = 'needs_attention'),
                 count(*) FILTER (WHERE h.band = 'at_risk'), count(*) FILTER (WHERE h.band IS NULL)
-         FROM account a LEFT JOIN account_health h ON h.account_id = a.id
-         WHERE a.account_type = 'customer' AND ($1::uuid IS NULL OR a.owner_id = $1)",
+         FROM account_health h
+         WHERE h.is_customer
+           AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM account a WHERE a.id = h.account_id AND a.owner_id = $1))",
     )
     .bind(f.owner_id)
     .fetch_one(db)
@@ -520,7 +524,7 @@ pub async fn board(
     // The page is chosen first; last week's score and the weakest factor are then looked up
     // for its fifty rows only.
     let push_where = |q: &mut QueryBuilder<'_, Postgres>| {
-        q.push(" WHERE a.account_type = 'customer'");
+        q.push(" WHERE h.is_customer");
         if let Some(b) = f.band {
             q.push(" AND h.band = ").push_bind(b.as_str());
         }
@@ -532,24 +536,35 @@ pub async fn board(
                 .push_bind(format!("%{}%", words.replace(['%', '_'], "")));
         }
     };
-    const ORDER: &str = "CASE band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END,
-          score NULLS LAST, name, id";
-    let mut count: QueryBuilder<Postgres> = QueryBuilder::new(
-        "SELECT count(*) FROM account a LEFT JOIN account_health h ON h.account_id = a.id",
-    );
-    push_where(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let total: i64 = match (&f.q, f.band) {
+        (Some(q), _) if !q.trim().is_empty() => {
+            let mut count: QueryBuilder<Postgres> = QueryBuilder::new(
+                "SELECT count(*) FROM account_health h JOIN account a ON a.id = h.account_id",
+            );
+            push_where(&mut count);
+            count.build_query_scalar().fetch_one(db).await?
+        }
+        (_, Some(HealthBand::Healthy)) => counts.0,
+        (_, Some(HealthBand::NeedsAttention)) => counts.1,
+        (_, Some(HealthBand::AtRisk)) => counts.2,
+        (_, None) => counts.0 + counts.1 + counts.2 + counts.3,
+    };
+    // Ordered by `account_health_board_idx`: the first page is an index scan, not a sort of
+    // every account. (Accounts never computed have no row until the first recompute.)
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
         "WITH page AS (
-            SELECT a.id, a.name, a.owner_id, h.score, h.band, coalesce(h.band_since, a.created_at) AS since,
-                   h.factors
-            FROM account a LEFT JOIN account_health h ON h.account_id = a.id",
+            SELECT a.id, a.name, a.owner_id, h.score, h.band, h.band_since AS since, h.factors,
+                   (CASE h.band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END) AS rank
+            FROM account_health h JOIN account a ON a.id = h.account_id",
     );
     push_where(&mut q);
-    q.push(format!(" ORDER BY {ORDER} LIMIT "));
+    q.push(
+        " ORDER BY (CASE h.band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END),
+                   h.score, h.account_id LIMIT ",
+    );
     q.push_bind(BOARD_PAGE);
     q.push(" OFFSET ").push_bind(i64::from(page) * BOARD_PAGE);
-    q.push(format!(
+    q.push(
         ")
          SELECT p.id, p.name, p.owner_id, u.display_name, p.score, p.band, p.since,
                 (SELECT s.score FROM account_health_snapshot s WHERE s.account_id = p.id AND s.day <= current_date - 7
@@ -558,9 +573,8 @@ pub async fn board(
                  WHERE x->>'sub_score' IS NOT NULL
                  ORDER BY (x->>'share_percent')::float * (100 - (x->>'sub_score')::float) DESC LIMIT 1)
          FROM page p LEFT JOIN app_user u ON u.id = p.owner_id
-         ORDER BY CASE p.band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END,
-                  p.score NULLS LAST, p.name, p.id"
-    ));
+         ORDER BY p.rank, p.score, p.id",
+    );
     type Row = (
         AccountId,
         String,
