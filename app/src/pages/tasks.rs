@@ -154,10 +154,21 @@ pub fn AccountTasks(
     }
 }
 
-/// "Follow up on this": a task about a ticket for oneself, due on the chosen day (its account is
-/// filled in, so the account's page lists it too).
+/// What a follow-up form is about.
+#[derive(Debug, Clone, Copy)]
+pub enum FollowUpAbout {
+    Ticket(crate::types::TicketId),
+    Contact(crate::types::ContactId),
+}
+
+/// "Follow up on this": a task about a ticket or contact for oneself, due on the chosen day (its
+/// account is filled in, so the account's page lists it too).
 #[component]
-pub fn FollowUpForm(ticket: crate::types::TicketId) -> impl IntoView {
+pub fn FollowUpForm(about: FollowUpAbout) -> impl IntoView {
+    let (field, id) = match about {
+        FollowUpAbout::Ticket(t) => ("task[ticket_id]", t.0.to_string()),
+        FollowUpAbout::Contact(c) => ("task[contact_id]", c.0.to_string()),
+    };
     let create = ServerAction::<CreateTask>::new();
     let value = create.value();
     let tomorrow = (Utc::now().date_naive() + Duration::days(1)).to_string();
@@ -170,7 +181,7 @@ pub fn FollowUpForm(ticket: crate::types::TicketId) -> impl IntoView {
                     {move || value.with(|v| matches!(v, Some(Ok(_))).then(|| view! {
                         <p class="form-success" role="status">"Added to your tasks."</p>
                     }))}
-                    <input type="hidden" name="task[ticket_id]" value=ticket.0.to_string()/>
+                    <input type="hidden" name=field value=id/>
                     <TextField label="Task" name="task[title]" required=true error=field_error(value, "title")/>
                     <TextField label="Due" name="task[due_on]" kind="date" value=tomorrow required=true error=field_error(value, "due_on")/>
                     <div class="form-actions"><button class="button secondary" type="submit" id="add-follow-up">"Add task"</button></div>

@@ -627,7 +627,7 @@ fn TicketBody(
                         }).collect_view()}</ul>
                     </section>
                 })}
-                {staff.then(|| view! { <crate::pages::tasks::FollowUpForm ticket=id/> })}
+                {staff.then(|| view! { <crate::pages::tasks::FollowUpForm about=crate::pages::tasks::FollowUpAbout::Ticket(id)/> })}
             </aside>
         </div>
     }

@@ -249,3 +249,68 @@ async fn mail_follows_each_users_preference_and_digests_go_once_a_day() {
     .await
     .is_err());
 }
+
+#[tokio::test]
+async fn the_follow_up_forms_create_tasks_on_a_contact_or_ticket_for_their_account() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (client_caller, _) = client(&app, acme).await;
+    let t = tickets::create(
+        &app.state,
+        &client_caller,
+        &new_ticket("Scanner"),
+        TicketChannel::Portal,
+    )
+    .await
+    .expect("ticket");
+    let contact: uuid::Uuid = sqlx::query_scalar("SELECT id FROM contact WHERE account_id = $1")
+        .bind(acme)
+        .fetch_one(&app.db)
+        .await
+        .expect("contact");
+    let (_, email) = app.staff_user(Role::SalesRep).await;
+    let browser = app.signed_in(&email).await;
+    let due = (Utc::now().date_naive() + chrono::Duration::days(2)).to_string();
+    for (field, id) in [
+        ("task[contact_id]", contact.to_string()),
+        ("task[ticket_id]", t.summary.id.0.to_string()),
+    ] {
+        let res = app
+            .call::<app::api::tasks::CreateTask>(
+                &browser,
+                &[
+                    ("task[title]", "Check in".to_string()),
+                    ("task[due_on]", due.clone()),
+                    (field, id),
+                ],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+    let on_account: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM follow_up_task WHERE account_id = $1")
+            .bind(acme)
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
+    assert_eq!(on_account, 2, "both land on the account's list");
+    // A client's session is refused.
+    let (_, _, client_email) = app.client_user(acme).await;
+    let client_browser = app.signed_in(&client_email).await;
+    let res = app
+        .call::<app::api::tasks::CreateTask>(
+            &client_browser,
+            &[
+                ("task[title]", "x".to_string()),
+                ("task[due_on]", due),
+                ("task[contact_id]", contact.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}

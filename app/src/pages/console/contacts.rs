@@ -175,6 +175,7 @@ pub fn ContactEditPage() -> impl IntoView {
                                 " · " {c.account_type.label()} " · " {c.account_status.label()}
                             </p>
                             <ContactForm fields selected edit=Some(c.id)/>
+                            <crate::pages::tasks::FollowUpForm about=crate::pages::tasks::FollowUpAbout::Contact(c.id)/>
                         }.into_any()
                     }
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
