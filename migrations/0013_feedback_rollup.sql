@@ -65,3 +65,5 @@ CREATE INDEX survey_request_newest_idx ON survey_request (answered_at DESC, id) 
 CREATE INDEX account_health_board_idx ON account_health (
     (CASE band WHEN 'at_risk' THEN 0 WHEN 'needs_attention' THEN 1 WHEN 'healthy' THEN 2 ELSE 3 END),
     score, account_id) WHERE is_customer;
+-- Its counts per band, from the index alone (health rows are wide: they carry the factors).
+CREATE INDEX account_health_customer_band_idx ON account_health (band) WHERE is_customer;

@@ -598,29 +598,12 @@ async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
     wait_hydrated(&agent).await;
 
     // The client raises a ticket in the portal.
-    sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
-    eventually("the portal", || async { path(client).await == "/portal" }).await;
-    client
-        .goto(&format!("{}/portal/tickets/new", s.base))
-        .await
-        .expect("goto");
-    eventually("the ticket form", || async {
-        client.find(Locator::Id("form-subject")).await.is_ok()
-    })
-    .await;
-    wait_hydrated(client).await;
-    fill(client, "#form-subject", "Kiosk screen stays black").await;
-    fill(client, "#form-asset_serial", "KX-2231").await;
-    fill(
-        client,
-        "#form-description",
+    raise_ticket_in_portal(
+        &s,
+        "Kiosk screen stays black",
+        "KX-2231",
         "Since this morning the kiosk at the entrance shows nothing.",
     )
-    .await;
-    click(client, "submit-ticket").await;
-    eventually("the new ticket's page", || {
-        page_has(client, "#ticket-title", "Kiosk screen stays black")
-    })
     .await;
     snap(client, "portal-ticket-raised").await;
 
@@ -898,6 +881,30 @@ async fn a_client_finds_the_answer_while_raising_a_ticket_and_needs_no_ticket() 
     })
     .await;
     snap(b, "kb-deflected").await;
+}
+
+/// The demo client signs in and raises a ticket in the portal; returns on its page.
+async fn raise_ticket_in_portal(s: &Stack, subject: &str, serial: &str, description: &str) {
+    let client = &s.browser;
+    sign_in(s, "client@acme.example", DEMO_PASSWORD).await;
+    eventually("the portal", || async { path(client).await == "/portal" }).await;
+    client
+        .goto(&format!("{}/portal/tickets/new", s.base))
+        .await
+        .expect("goto");
+    eventually("the ticket form", || async {
+        client.find(Locator::Id("form-subject")).await.is_ok()
+    })
+    .await;
+    wait_hydrated(client).await;
+    fill(client, "#form-subject", subject).await;
+    fill(client, "#form-asset_serial", serial).await;
+    fill(client, "#form-description", description).await;
+    click(client, "submit-ticket").await;
+    eventually("the new ticket's page", || {
+        page_has(client, "#ticket-title", subject)
+    })
+    .await;
 }
 
 /// The link to `path` in the newest mail to `to`, once the worker has sent it.
@@ -1221,29 +1228,12 @@ async fn a_resolved_ticket_brings_a_survey_whose_answer_reaches_the_analytics_an
     let agent = new_browser(&s.driver).await;
 
     // The client raises a ticket in the portal.
-    sign_in(&s, "client@acme.example", DEMO_PASSWORD).await;
-    eventually("the portal", || async { path(client).await == "/portal" }).await;
-    client
-        .goto(&format!("{}/portal/tickets/new", s.base))
-        .await
-        .expect("goto");
-    eventually("the ticket form", || async {
-        client.find(Locator::Id("form-subject")).await.is_ok()
-    })
-    .await;
-    wait_hydrated(client).await;
-    fill(client, "#form-subject", "Till drawer sticks shut").await;
-    fill(client, "#form-asset_serial", "TD-114").await;
-    fill(
-        client,
-        "#form-description",
+    raise_ticket_in_portal(
+        &s,
+        "Till drawer sticks shut",
+        "TD-114",
         "The till drawer at desk 3 stays shut after a sale.",
     )
-    .await;
-    click(client, "submit-ticket").await;
-    eventually("the new ticket's page", || {
-        page_has(client, "#ticket-title", "Till drawer sticks shut")
-    })
     .await;
 
     // The agent resolves it.
