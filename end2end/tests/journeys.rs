@@ -608,33 +608,8 @@ async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
     snap(client, "portal-ticket-raised").await;
 
     // It appears on the agent's dashboard without a reload.
-    eventually("the ticket on the agent's dashboard", || {
-        page_has(&agent, "#tickets-table", "Kiosk screen stays black")
-    })
-    .await;
-    agent
-        .find(Locator::LinkText("Kiosk screen stays black"))
-        .await
-        .expect("link")
-        .click()
-        .await
-        .expect("click");
-    eventually("the agent's ticket page", || {
-        page_has(&agent, "#ticket-title", "Kiosk screen stays black")
-    })
-    .await;
-    wait_hydrated(&agent).await;
-    fill(
-        &agent,
-        "#reply-body",
-        "Please hold the power button for ten seconds.",
-    )
-    .await;
-    click(&agent, "send-reply").await;
-    eventually("the reply in the agent's conversation", || {
-        page_has(&agent, "#conversation", "ten seconds")
-    })
-    .await;
+    open_from_dashboard(&agent, "Kiosk screen stays black").await;
+    reply_as_agent(&agent, "Please hold the power button for ten seconds.").await;
 
     // The client sees the reply arrive on the open page.
     wait_hydrated(client).await;
@@ -644,18 +619,7 @@ async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
     .await;
 
     // The agent resolves it; the client's page shows the new status.
-    agent
-        .execute(
-            "document.getElementById('form-status').value = 'resolved';",
-            vec![],
-        )
-        .await
-        .expect("choose resolved");
-    click(&agent, "save-ticket").await;
-    eventually("resolved on the agent's page", || {
-        page_has(&agent, "#ticket-status", "Resolved")
-    })
-    .await;
+    resolve_as_agent(&agent).await;
     eventually("resolved in the portal", || {
         page_has(client, "#ticket-status", "Resolved")
     })
@@ -881,6 +845,52 @@ async fn a_client_finds_the_answer_while_raising_a_ticket_and_needs_no_ticket() 
     })
     .await;
     snap(b, "kb-deflected").await;
+}
+
+/// On the ticket dashboard: waits for the ticket to be listed, opens it, waits for its page.
+async fn open_from_dashboard(agent: &Client, subject: &str) {
+    eventually("the ticket on the agent's dashboard", || {
+        page_has(agent, "#tickets-table", subject)
+    })
+    .await;
+    agent
+        .find(Locator::LinkText(subject))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    eventually("the agent's ticket page", || {
+        page_has(agent, "#ticket-title", subject)
+    })
+    .await;
+    wait_hydrated(agent).await;
+}
+
+/// On a console ticket page: sends a public reply and waits for it in the conversation.
+async fn reply_as_agent(agent: &Client, text: &str) {
+    fill(agent, "#reply-body", text).await;
+    click(agent, "send-reply").await;
+    eventually("the reply in the agent's conversation", || {
+        page_has(agent, "#conversation", text)
+    })
+    .await;
+}
+
+/// On a console ticket page: sets the status to resolved and waits for it.
+async fn resolve_as_agent(agent: &Client) {
+    agent
+        .execute(
+            "document.getElementById('form-status').value = 'resolved';",
+            vec![],
+        )
+        .await
+        .expect("choose resolved");
+    click(agent, "save-ticket").await;
+    eventually("resolved on the agent's page", || {
+        page_has(agent, "#ticket-status", "Resolved")
+    })
+    .await;
 }
 
 /// The demo client signs in and raises a ticket in the portal; returns on its page.
@@ -1244,45 +1254,9 @@ async fn a_resolved_ticket_brings_a_survey_whose_answer_reaches_the_analytics_an
         .await
         .expect("goto");
     wait_hydrated(&agent).await;
-    eventually("the ticket on the dashboard", || {
-        page_has(&agent, "#tickets-table", "Till drawer sticks shut")
-    })
-    .await;
-    agent
-        .find(Locator::LinkText("Till drawer sticks shut"))
-        .await
-        .expect("link")
-        .click()
-        .await
-        .expect("click");
-    eventually("the agent's ticket page", || {
-        page_has(&agent, "#ticket-title", "Till drawer sticks shut")
-    })
-    .await;
-    wait_hydrated(&agent).await;
-    fill(
-        &agent,
-        "#reply-body",
-        "A new drawer is on its way; fitted tomorrow.",
-    )
-    .await;
-    click(&agent, "send-reply").await;
-    eventually("the reply", || {
-        page_has(&agent, "#conversation", "fitted tomorrow")
-    })
-    .await;
-    agent
-        .execute(
-            "document.getElementById('form-status').value = 'resolved';",
-            vec![],
-        )
-        .await
-        .expect("choose resolved");
-    click(&agent, "save-ticket").await;
-    eventually("resolved", || {
-        page_has(&agent, "#ticket-status", "Resolved")
-    })
-    .await;
+    open_from_dashboard(&agent, "Till drawer sticks shut").await;
+    reply_as_agent(&agent, "A new drawer is on its way; fitted tomorrow.").await;
+    resolve_as_agent(&agent).await;
 
     // The client opens the survey link from the mail and answers: not happy.
     let link = survey_link_in_mail(&s, "client@acme.example").await;
