@@ -919,20 +919,30 @@ async fn raise_ticket_in_portal(s: &Stack, subject: &str, serial: &str, descript
 
 /// The link to `path` in the newest mail to `to`, once the worker has sent it.
 async fn link_in_mail(s: &Stack, to: &str, path: &str) -> String {
+    link_after(s, to, &format!("{path}?token="), "/?=-_").await
+}
+
+/// The survey link (`/survey/<signed token>`) in the newest mail to `to`.
+async fn survey_link_in_mail(s: &Stack, to: &str) -> String {
+    link_after(s, to, "/survey/", "/.-_").await
+}
+
+/// The text from `marker` on, in the newest mail to `to` that has it, as far as letters,
+/// digits and `extra` characters go (quoted-printable soft breaks undone).
+async fn link_after(s: &Stack, to: &str, marker: &str, extra: &str) -> String {
     let mut link = String::new();
-    eventually(&format!("a mail to {to} with {path}"), || {
+    eventually(&format!("a mail to {to} with {marker}"), || {
         let mails = s.inbox.lock().map(|m| m.clone()).unwrap_or_default();
-        let marker = format!("{path}?token=");
         if let Some(m) = mails
             .iter()
             .rev()
             .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
-            .find(|m| m.contains(to) && m.contains(&marker))
+            .find(|m| m.contains(to) && m.contains(marker))
         {
-            let start = m.find(&marker).unwrap_or_default();
+            let start = m.find(marker).unwrap_or_default();
             link = m[start..]
                 .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "/?=-_".contains(*c))
+                .take_while(|c| c.is_ascii_alphanumeric() || extra.contains(*c))
                 .collect();
         }
         let done = !link.is_empty();
@@ -1205,30 +1215,6 @@ async fn an_admin_builds_an_onboarding_template_and_a_change_makes_a_new_version
         page_has(b, "#templates-table", "Enterprise rollout")
     })
     .await;
-}
-
-/// The survey link (`/survey/<signed token>`) in the newest mail to `to`.
-async fn survey_link_in_mail(s: &Stack, to: &str) -> String {
-    let mut link = String::new();
-    eventually(&format!("a survey mail to {to}"), || {
-        let mails = s.inbox.lock().map(|m| m.clone()).unwrap_or_default();
-        if let Some(m) = mails
-            .iter()
-            .rev()
-            .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
-            .find(|m| m.contains(to) && m.contains("/survey/"))
-        {
-            let start = m.find("/survey/").unwrap_or_default();
-            link = m[start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "/.-_".contains(*c))
-                .collect();
-        }
-        let done = !link.is_empty();
-        async move { done }
-    })
-    .await;
-    link
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -592,29 +592,21 @@ async fn answer_in(
     let settings = settings(tx).await?;
     let outcome = match rules::answer_rule(answered_at, now, settings.answer_grace_minutes) {
         AnswerRule::Stands => return Ok(SurveyAnswerOutcome::AlreadyAnswered),
-        AnswerRule::First => {
-            sqlx::query(
-                "UPDATE survey_request SET score = $2, comment = $3, answered_at = now() WHERE id = $1",
-            )
-            .bind(id)
-            .bind(score)
-            .bind(&comment)
-            .execute(&mut *tx)
-            .await?;
-            SurveyAnswerOutcome::Recorded
-        }
-        AnswerRule::Change => {
-            sqlx::query(
-                "UPDATE survey_request SET score = $2, comment = $3, answer_changed_at = now() WHERE id = $1",
-            )
-            .bind(id)
-            .bind(score)
-            .bind(&comment)
-            .execute(&mut *tx)
-            .await?;
-            SurveyAnswerOutcome::Updated
-        }
+        AnswerRule::First => SurveyAnswerOutcome::Recorded,
+        AnswerRule::Change => SurveyAnswerOutcome::Updated,
     };
+    // A first answer sets when it was given; a change within the grace period, when it changed.
+    sqlx::query(
+        "UPDATE survey_request SET score = $2, comment = $3,
+            answered_at = coalesce(answered_at, now()),
+            answer_changed_at = CASE WHEN answered_at IS NULL THEN NULL ELSE now() END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(score)
+    .bind(&comment)
+    .execute(&mut *tx)
+    .await?;
     // Account health listens for answers.
     sqlx::query(
         "INSERT INTO domain_event (kind, subject_id, payload) VALUES ('survey.answered', $1, $2)",
