@@ -618,6 +618,29 @@ async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
     })
     .await;
 
+    // The agent starts a second reply; the client answers meanwhile. The client's reply
+    // arrives on the agent's page live and the agent's half-written reply is still there.
+    let draft = "If it happens again, check the power supply";
+    fill(&agent, "#reply-body", draft).await;
+    fill(client, "#reply-body", "It works again, thank you.").await;
+    click(client, "send-reply").await;
+    eventually("the client's reply on the agent's page", || {
+        page_has(&agent, "#conversation", "It works again, thank you.")
+    })
+    .await;
+    let kept = agent
+        .find(Locator::Id("reply-body"))
+        .await
+        .expect("reply box")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        kept.as_deref(),
+        Some(draft),
+        "the draft survives a live refresh"
+    );
+
     // The agent resolves it; the client's page shows the new status.
     resolve_as_agent(&agent).await;
     eventually("resolved in the portal", || {
@@ -879,14 +902,16 @@ async fn reply_as_agent(agent: &Client, text: &str) {
 
 /// On a console ticket page: sets the status to resolved and waits for it.
 async fn resolve_as_agent(agent: &Client) {
+    // Choosing and saving in one script: a live refresh between two WebDriver calls would
+    // redraw the form with the ticket's current status.
     agent
         .execute(
-            "document.getElementById('form-status').value = 'resolved';",
+            "document.getElementById('form-status').value = 'resolved';
+             document.getElementById('save-ticket').click();",
             vec![],
         )
         .await
-        .expect("choose resolved");
-    click(agent, "save-ticket").await;
+        .expect("choose resolved and save");
     eventually("resolved on the agent's page", || {
         page_has(agent, "#ticket-status", "Resolved")
     })

@@ -15,7 +15,8 @@ use crate::types::{
     TicketSort, TicketStatus, TicketSummary, TicketView,
 };
 use crate::ui::{
-    field_error, use_live_tickets, ErrorNotice, FormError, SelectField, TextArea, TextField,
+    field_error, use_live_ticket, use_live_tickets, ErrorNotice, FormError, SelectField, TextArea,
+    TextField,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -430,34 +431,33 @@ fn conversation(
 }
 
 #[component]
-fn ReplyForm(id: TicketId, staff: bool, on_typing: Option<WriteSignal<bool>>) -> impl IntoView {
-    let action = ServerAction::<ReplyToTicket>::new();
-    let value = action.value();
-    let form_ref = NodeRef::<leptos::html::Form>::new();
-    // Clear the box once a reply is stored.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
-            if let Some(f) = form_ref.get() {
-                f.reset();
-            }
-            if let Some(w) = on_typing {
-                w.set(false);
-            }
-        }
-    });
+fn ReplyForm(id: TicketId, staff: bool, actions: TicketActions) -> impl IntoView {
+    let TicketActions {
+        reply,
+        draft,
+        internal,
+        set_typing,
+        ..
+    } = actions;
+    let value = reply.value();
     view! {
-        <ActionForm action node_ref=form_ref>
+        <ActionForm action=reply>
             <FormError value/>
             <input type="hidden" name="id" value=id.to_string()/>
             <div class="field">
                 <label for="reply-body">{if staff { "Reply or note" } else { "Your reply" }}</label>
-                <textarea id="reply-body" name="body" rows="5" required
-                    on:input=move |_| if let Some(w) = on_typing { w.set(true) }></textarea>
+                <textarea id="reply-body" name="body" rows="5" required prop:value=move || draft.get()
+                    on:input=move |ev| {
+                        draft.set(event_target_value(&ev));
+                        if staff { set_typing.set(true) }
+                    }></textarea>
                 <p class="field-error" aria-live="polite">{move || field_error(value, "body").get()}</p>
             </div>
             {staff.then(|| view! {
                 <div class="field checkbox">
-                    <input type="checkbox" id="reply-internal" name="internal" value="on"/>
+                    <input type="checkbox" id="reply-internal" name="internal" value="on"
+                        prop:checked=move || internal.get()
+                        on:change=move |ev| internal.set(event_target_checked(&ev))/>
                     <label for="reply-internal">"Internal note (not shown to the client)"</label>
                 </div>
             })}
@@ -481,11 +481,7 @@ fn UploadForm(id: TicketId) -> impl IntoView {
 }
 
 #[component]
-fn TicketBody(
-    detail: TicketDetail,
-    staff: bool,
-    typing: Option<WriteSignal<bool>>,
-) -> impl IntoView {
+fn TicketBody(detail: TicketDetail, staff: bool, actions: TicketActions) -> impl IntoView {
     let TicketDetail {
         ticket,
         messages,
@@ -500,9 +496,12 @@ fn TicketBody(
     } = detail;
     let s = ticket.summary.clone();
     let id = s.id;
-    let close = ServerAction::<CloseTicket>::new();
-    let reopen = ServerAction::<ReopenTicket>::new();
-    let change = ServerAction::<ChangeTicket>::new();
+    let TicketActions {
+        close,
+        reopen,
+        change,
+        ..
+    } = actions;
     let change_value = change.value();
     let opts = Resource::new(
         move || can_work,
@@ -553,7 +552,7 @@ fn TicketBody(
                 {conversation(ticket.description.clone(), s.contact_name.clone(), s.created_at, messages, &attachments)}
                 {(s.status != TicketStatus::Closed).then(|| view! {
                     <section class="section card" aria-label="Reply">
-                        <ReplyForm id staff on_typing=typing/>
+                        <ReplyForm id staff actions/>
                         <UploadForm id/>
                     </section>
                 })}
@@ -633,14 +632,68 @@ fn TicketBody(
     }
 }
 
+/// The ticket page's forms. They live as long as the page, not the rendered ticket: a live
+/// refresh redraws the ticket but keeps a reply being typed and the last error shown.
+#[derive(Clone, Copy)]
+struct TicketActions {
+    reply: ServerAction<ReplyToTicket>,
+    change: ServerAction<ChangeTicket>,
+    close: ServerAction<CloseTicket>,
+    reopen: ServerAction<ReopenTicket>,
+    draft: RwSignal<String>,
+    internal: RwSignal<bool>,
+    set_typing: WriteSignal<bool>,
+}
+
+/// Counts an action's successful runs (`succeeded` reads its latest value) into `saved`.
+fn count_saves(succeeded: impl Fn() -> bool + 'static, saved: WriteSignal<u64>) {
+    Effect::new(move |_| {
+        if succeeded() {
+            saved.update(|n| *n += 1);
+        }
+    });
+}
+
 #[component]
 fn TicketScreen(staff: bool) -> impl IntoView {
     let id = route_ticket_id();
-    let live = use_live_tickets();
+    let live = use_live_ticket(id);
     let (typing, set_typing) = signal(false);
+    let actions = TicketActions {
+        reply: ServerAction::<ReplyToTicket>::new(),
+        change: ServerAction::<ChangeTicket>::new(),
+        close: ServerAction::<CloseTicket>::new(),
+        reopen: ServerAction::<ReopenTicket>::new(),
+        draft: RwSignal::new(String::new()),
+        internal: RwSignal::new(false),
+        set_typing,
+    };
+    // The user's own saves refresh the page at once, whether or not the live stream is up.
+    let (saved, set_saved) = signal(0u64);
+    count_saves(
+        move || actions.change.value().with(|v| matches!(v, Some(Ok(_)))),
+        set_saved,
+    );
+    count_saves(
+        move || actions.close.value().with(|v| matches!(v, Some(Ok(_)))),
+        set_saved,
+    );
+    count_saves(
+        move || actions.reopen.value().with(|v| matches!(v, Some(Ok(_)))),
+        set_saved,
+    );
+    let reply_value = actions.reply.value();
+    Effect::new(move |_| {
+        if reply_value.with(|v| matches!(v, Some(Ok(_)))) {
+            actions.draft.set(String::new());
+            actions.internal.set(false);
+            set_typing.set(false);
+            set_saved.update(|n| *n += 1);
+        }
+    });
     let detail = Resource::new(
-        move || (id(), live.get()),
-        |(id, _)| async move {
+        move || (id(), live.get(), saved.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => get_ticket_detail(id).await,
                 None => Err(crate::error::AppError::NotFound),
@@ -684,7 +737,7 @@ fn TicketScreen(staff: bool) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <TicketBody detail=d staff typing=staff.then_some(set_typing)/> }.into_any(),
+                    Ok(d) => view! { <TicketBody detail=d staff actions/> }.into_any(),
                     Err(e) => view! { <Title text="Not found"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}

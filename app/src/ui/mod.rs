@@ -9,28 +9,73 @@ pub use shells::*;
 
 use leptos::prelude::*;
 
+/// What the server says changed, from the one server-sent event stream per tab
+/// (`/live/tickets`); the shells open it and pages share it.
 #[derive(Clone, Copy)]
-struct LiveTickets(ReadSignal<u64>);
+pub struct LiveFeed {
+    /// Goes up on every change to a ticket the user may see, and on a resync.
+    tickets: ReadSignal<u64>,
+    /// The ticket the latest change was about; `None` after a resync (anything may have
+    /// changed while the stream fell behind).
+    last_ticket: ReadSignal<Option<crate::types::TicketId>>,
+    /// Goes up when the user gets a notification.
+    notices: ReadSignal<u64>,
+}
 
-/// A counter that goes up whenever the server says a ticket the user may see changed, or the
-/// user got a notification (server-sent events on `/live/tickets`); lists, ticket pages and
-/// the notification bell refetch on it.
-/// The shells open the one connection per tab; pages share it.
-pub fn use_live_tickets() -> ReadSignal<u64> {
-    match use_context::<LiveTickets>() {
-        Some(LiveTickets(tick)) => tick,
-        None => provide_live_tickets(),
+fn use_live_feed() -> LiveFeed {
+    match use_context::<LiveFeed>() {
+        Some(feed) => feed,
+        None => provide_live_feed(),
     }
 }
 
-pub(crate) fn provide_live_tickets() -> ReadSignal<u64> {
-    let tick = open_live_tickets();
-    provide_context(LiveTickets(tick));
-    tick
+pub(crate) fn provide_live_feed() -> LiveFeed {
+    let feed = open_live_feed();
+    provide_context(feed);
+    feed
 }
 
-fn open_live_tickets() -> ReadSignal<u64> {
+/// A counter that goes up whenever any ticket the user may see changes: lists refetch on it.
+pub fn use_live_tickets() -> ReadSignal<u64> {
+    use_live_feed().tickets
+}
+
+/// A counter that goes up when one ticket changes (or after a resync): its page refetches on
+/// it, and changes to other tickets leave the page (and a reply being typed) alone.
+pub fn use_live_ticket(
+    id: impl Fn() -> Option<crate::types::TicketId> + Send + Sync + 'static,
+) -> ReadSignal<u64> {
+    let feed = use_live_feed();
+    let (mine, set_mine) = signal(0u64);
+    Effect::new(move |seen: Option<u64>| {
+        let now = feed.tickets.get();
+        if seen.is_some_and(|s| s != now) {
+            let changed = feed.last_ticket.get_untracked();
+            if changed.is_none() || changed == untrack(&id) {
+                set_mine.update(|n| *n += 1);
+            }
+        }
+        now
+    });
+    mine
+}
+
+/// A signal that changes when the notification bell may have a new count: the user got a
+/// notification, or a ticket changed (new-ticket notices to the desk travel with those).
+pub fn use_live_notices() -> Signal<(u64, u64)> {
+    let feed = use_live_feed();
+    Signal::derive(move || (feed.tickets.get(), feed.notices.get()))
+}
+
+fn open_live_feed() -> LiveFeed {
     let (tick, set_tick) = signal(0u64);
+    let (last_ticket, set_last_ticket) = signal(None::<crate::types::TicketId>);
+    let (notices, set_notices) = signal(0u64);
+    let feed = LiveFeed {
+        tickets: tick,
+        last_ticket,
+        notices,
+    };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use send_wrapper::SendWrapper;
@@ -38,14 +83,28 @@ fn open_live_tickets() -> ReadSignal<u64> {
         let Ok(source) = web_sys::EventSource::new("/live/tickets") else {
             return;
         };
-        let bump = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        let on_ticket =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let changed = e
+                    .data()
+                    .as_string()
+                    .and_then(|d| serde_json::from_str::<crate::types::TicketChanged>(&d).ok());
+                set_last_ticket.set(changed.map(|c| c.ticket_id));
+                set_tick.update(|n| *n += 1);
+            });
+        let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            set_last_ticket.set(None);
             set_tick.update(|n| *n += 1);
         });
-        let _ = source.add_event_listener_with_callback("ticket", bump.as_ref().unchecked_ref());
-        let _ = source.add_event_listener_with_callback("resync", bump.as_ref().unchecked_ref());
-        // A new notification for this user: the bell (and anything else on the page) refetches.
+        let on_notice = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            set_notices.update(|n| *n += 1);
+        });
         let _ =
-            source.add_event_listener_with_callback("notification", bump.as_ref().unchecked_ref());
+            source.add_event_listener_with_callback("ticket", on_ticket.as_ref().unchecked_ref());
+        let _ =
+            source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+        let _ = source
+            .add_event_listener_with_callback("notification", on_notice.as_ref().unchecked_ref());
         // Leaving the page closes the stream. Otherwise a page kept in the back-forward cache
         // holds its connection open, and after a few full page loads the browser's six
         // connections per host are all taken by cached pages: new requests wait. A page
@@ -67,9 +126,9 @@ fn open_live_tickets() -> ReadSignal<u64> {
             let _ =
                 w.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
         }
-        let held = SendWrapper::new((source, bump, on_hide, on_show));
+        let held = SendWrapper::new((source, (on_ticket, on_resync, on_notice), on_hide, on_show));
         on_cleanup(move || {
-            let (source, _bump, on_hide, on_show) = held.take();
+            let (source, _listeners, on_hide, on_show) = held.take();
             source.close();
             if let Some(w) = web_sys::window() {
                 let _ = w.remove_event_listener_with_callback(
@@ -84,8 +143,8 @@ fn open_live_tickets() -> ReadSignal<u64> {
         });
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = set_tick;
-    tick
+    let _ = (set_tick, set_last_ticket, set_notices);
+    feed
 }
 
 /// This browser's anonymous reader token (for "was this helpful" votes), kept in local

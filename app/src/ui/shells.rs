@@ -87,7 +87,8 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
     let name = me.display_name.clone();
     let role = me.role().map(Role::label).unwrap_or_default();
     provide_context(me);
-    let live = super::provide_live_tickets();
+    super::provide_live_feed();
+    let live = super::use_live_notices();
     let chat = super::chat::provide_chat_link();
     // Agents are reachable anywhere in the console: new chats and messages ring here.
     if works_tickets {
@@ -167,7 +168,8 @@ pub fn PortalShell() -> impl IntoView {
 fn PortalLayout(me: Me) -> impl IntoView {
     let name = me.display_name.clone();
     provide_context(me);
-    let live = super::provide_live_tickets();
+    super::provide_live_feed();
+    let live = super::use_live_notices();
     super::chat::provide_chat_link();
     let unread = Resource::new(
         move || live.get(),

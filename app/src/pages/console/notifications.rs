@@ -2,13 +2,13 @@ use crate::api::notifications::{
     my_email_mode, my_notifications, MarkNotificationsRead, SetEmailMode,
 };
 use crate::types::EmailMode;
-use crate::ui::{use_live_tickets, ErrorNotice};
+use crate::ui::{use_live_notices, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let live = use_live_tickets();
+    let live = use_live_notices();
     let mark = ServerAction::<MarkNotificationsRead>::new();
     let list = Resource::new(
         move || (live.get(), mark.version().get()),
