@@ -314,3 +314,67 @@ async fn the_follow_up_forms_create_tasks_on_a_contact_or_ticket_for_their_accou
         .await;
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn the_desks_new_ticket_mail_follows_each_agents_preference() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (client_caller, _) = client(&app, acme).await;
+    let (_, instant_id, instant_email) = staff(&app, Role::SupportAgent).await;
+    let (digest, digest_id, digest_email) = staff(&app, Role::SupportAgent).await;
+    let (quiet, quiet_id, quiet_email) = staff(&app, Role::SupportManager).await;
+    notifications::set_preference(&app.db, &digest, EmailMode::DailyDigest)
+        .await
+        .expect("digest");
+    notifications::set_preference(&app.db, &quiet, EmailMode::Off)
+        .await
+        .expect("off");
+    tickets::service::create(
+        &app.state,
+        &client_caller,
+        &new_ticket("Badge reader silent"),
+        TicketChannel::Portal,
+    )
+    .await
+    .expect("ticket");
+    // Everyone on the desk has it in the app.
+    for user in [instant_id, digest_id, quiet_id] {
+        let titles = titles(&app, user).await;
+        assert_eq!(titles.len(), 1, "one notification");
+        assert!(titles[0].contains("Badge reader silent"));
+    }
+    // Only the one-by-one reader gets the mail now.
+    let mails = app.deliver_mail().await;
+    let to = |mails: &[crate::helpers::ReceivedMail], addr: &str| {
+        mails
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.contains(addr)))
+            .map(|m| m.data.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(to(&mails, &instant_email).len(), 1);
+    assert!(to(&mails, &digest_email).is_empty(), "waits for the digest");
+    assert!(to(&mails, &quiet_email).is_empty(), "no mail at all");
+    // The digest reader's morning: the ticket is in their digest.
+    sqlx::query("UPDATE app_user SET time_zone = $2 WHERE id = $1")
+        .bind(digest_id)
+        .bind(if chrono::Timelike::hour(&Utc::now()) >= 7 {
+            "UTC"
+        } else {
+            "Asia/Tokyo"
+        })
+        .execute(&app.db)
+        .await
+        .expect("zone");
+    assert_eq!(
+        notifications::send_digests(&app.state)
+            .await
+            .expect("digests"),
+        1
+    );
+    let mails = app.deliver_mail().await;
+    let digests = to(&mails, &digest_email);
+    assert_eq!(digests.len(), 1);
+    assert!(digests[0].contains("Badge reader silent"));
+    assert!(to(&mails, &quiet_email).is_empty());
+}

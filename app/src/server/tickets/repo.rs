@@ -216,15 +216,48 @@ pub struct NewRow<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Inserts the ticket and returns its number.
-pub async fn insert(tx: &mut PgConnection, t: &NewRow<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO ticket (id, subject, description, ticket_type, priority, status, channel, account_id,
-            location_id, asset_serial, contact_id, assignee_id, team_id, tags, first_response_due,
-            resolution_due, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
-         RETURNING number",
-    )
+/// What is written with a new ticket: its first history line, the desk's notice and the
+/// domain event.
+pub struct Created<'a> {
+    pub number: i64,
+    pub actor: (Option<UserId>, &'a str),
+    /// The history line's text ("#1042 via Portal").
+    pub history: &'a str,
+    pub desk: DeskNotice<'a>,
+    pub event: serde_json::Value,
+}
+
+/// The support desk's in-app notification and mail about a new ticket.
+pub struct DeskNotice<'a> {
+    pub title: &'a str,
+    pub link: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+/// Inserts the ticket with its history line, the `ticket.created` event and the support
+/// desk's notifications and mails, in one statement: creation is the hot write path, and
+/// each round trip inside its transaction costs as much as a row.
+pub async fn insert(
+    tx: &mut PgConnection,
+    t: &NewRow<'_>,
+    c: &Created<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "WITH new_ticket AS (
+            INSERT INTO ticket (id, number, subject, description, ticket_type, priority, status, channel,
+                account_id, location_id, asset_serial, contact_id, assignee_id, team_id, tags,
+                first_response_due, resolution_due, created_at, updated_at)
+            VALUES ($1, $17, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+            RETURNING id
+         ), history AS (
+            INSERT INTO ticket_event (ticket_id, actor_user_id, actor_name, field, new_value)
+            SELECT id, $18, $19, 'created', $20 FROM new_ticket
+         ), event AS (
+            INSERT INTO domain_event (kind, subject_id, payload)
+            SELECT 'ticket.created', id, $21 FROM new_ticket
+         ), {DESK}"
+    ))
     .bind(t.id)
     .bind(t.subject)
     .bind(t.description)
@@ -241,9 +274,35 @@ pub async fn insert(tx: &mut PgConnection, t: &NewRow<'_>) -> Result<i64, sqlx::
     .bind(t.first_response_due)
     .bind(t.resolution_due)
     .bind(t.now)
-    .fetch_one(&mut *tx)
-    .await
+    .bind(c.number)
+    .bind(c.actor.0)
+    .bind(c.actor.1)
+    .bind(c.history)
+    .bind(&c.event)
+    .bind(c.desk.title)
+    .bind(c.desk.link)
+    .bind(c.desk.subject)
+    .bind(c.desk.body)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
+
+/// The support desk of a new ticket: active support users, the team's members when the team
+/// has any ($12); each gets an in-app notification ($22 title, $23 link) and a mail ($24
+/// subject, $25 body) as they chose: one by one, in the daily digest, or none.
+const DESK: &str = "desk AS (
+        SELECT u.id, u.email, coalesce(p.email_mode, 'immediate') AS mode FROM app_user u
+        LEFT JOIN notification_preference p ON p.user_id = u.id
+        WHERE u.is_active AND u.role IN ('support_manager', 'support_agent')
+          AND ($12::uuid IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $12 AND m.user_id = u.id)
+               OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $12))
+     ), in_app AS (
+        INSERT INTO notification (id, user_id, title, link, digest_pending)
+        SELECT gen_random_uuid(), id, $22, $23, mode = 'daily_digest' FROM desk
+     )
+     INSERT INTO outbound_email (id, to_address, subject, body_text)
+     SELECT gen_random_uuid(), email, $24, $25 FROM desk WHERE mode = 'immediate' ORDER BY email";
 
 pub async fn record_event(
     tx: &mut PgConnection,
@@ -480,38 +539,53 @@ pub async fn calendar(db: &mut PgConnection) -> Result<(BusinessCalendar, i32), 
     Ok(row.map_or((BusinessCalendar::always_open(), 7), build_calendar))
 }
 
-/// The calendar with a priority's first-response and resolution targets (business minutes),
-/// in one round trip for ticket creation.
-pub async fn sla_basis(
+/// What a new ticket needs before its insert, in one round trip: its number, and the
+/// calendar with the priority's first-response and resolution targets (business minutes).
+pub struct CreationBasis {
+    pub number: i64,
+    pub calendar: BusinessCalendar,
+    pub first_minutes: i64,
+    pub resolution_minutes: i64,
+}
+
+pub async fn creation_basis(
     db: &mut PgConnection,
     priority: TicketPriority,
-) -> Result<(BusinessCalendar, i64, i64), sqlx::Error> {
-    let row: Option<(
-        String,
-        Vec<i32>,
-        Vec<i32>,
-        i32,
+) -> Result<CreationBasis, sqlx::Error> {
+    type Row = (
+        i64,
+        Option<String>,
+        Option<Vec<i32>>,
+        Option<Vec<i32>>,
+        Option<i32>,
         Vec<NaiveDate>,
         Option<i32>,
         Option<i32>,
-    )> = sqlx::query_as(
-        "SELECT c.time_zone, c.open_minute, c.close_minute, c.reopen_days,
-                    ARRAY(SELECT day FROM holiday), p.first_response_minutes, p.resolution_minutes
-             FROM business_calendar c LEFT JOIN sla_policy p ON p.priority = $1",
+    );
+    let (number, tz, open, close, reopen, holidays, first, resolution): Row = sqlx::query_as(
+        "SELECT nextval('ticket_number_seq'), c.time_zone, c.open_minute, c.close_minute,
+                c.reopen_days, ARRAY(SELECT day FROM holiday), p.first_response_minutes,
+                p.resolution_minutes
+         FROM (SELECT 1) one
+         LEFT JOIN business_calendar c ON true
+         LEFT JOIN sla_policy p ON p.priority = $1",
     )
     .bind(priority.as_str())
-    .fetch_optional(&mut *db)
+    .fetch_one(&mut *db)
     .await?;
-    let Some((tz, open, close, reopen, holidays, first, resolution)) = row else {
-        let (first, resolution) = targets(&mut *db, priority).await?;
-        return Ok((BusinessCalendar::always_open(), first, resolution));
+    let calendar = match (tz, open, close, reopen) {
+        (Some(tz), Some(open), Some(close), Some(reopen)) => {
+            build_calendar((tz, open, close, reopen, holidays)).0
+        }
+        _ => BusinessCalendar::always_open(),
     };
     let (default_first, default_resolution) = DEFAULT_TARGETS;
-    Ok((
-        build_calendar((tz, open, close, reopen, holidays)).0,
-        first.map_or(default_first, i64::from),
-        resolution.map_or(default_resolution, i64::from),
-    ))
+    Ok(CreationBasis {
+        number,
+        calendar,
+        first_minutes: first.map_or(default_first, i64::from),
+        resolution_minutes: resolution.map_or(default_resolution, i64::from),
+    })
 }
 
 fn build_calendar(
@@ -584,40 +658,6 @@ pub async fn next_in_rotation(
         .execute(&mut *tx)
         .await?;
     Ok(Some(next))
-}
-
-/// Active staff who work tickets: the team's members, or the whole support desk.
-/// Tells the support desk of a new ticket in one statement: an in-app notification and a
-/// mail for each active support user (the team's members when the team has any).
-pub async fn notify_support_desk(
-    tx: &mut PgConnection,
-    team: Option<TeamId>,
-    title: &str,
-    link: &str,
-    subject: &str,
-    body: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "WITH desk AS (
-            SELECT u.id, u.email FROM app_user u
-            WHERE u.is_active AND u.role IN ('support_manager', 'support_agent')
-              AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1 AND m.user_id = u.id)
-                   OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $1))
-         ), in_app AS (
-            INSERT INTO notification (id, user_id, title, link)
-            SELECT gen_random_uuid(), id, $2, $3 FROM desk
-         )
-         INSERT INTO outbound_email (id, to_address, subject, body_text)
-         SELECT gen_random_uuid(), email, $4, $5 FROM desk ORDER BY email",
-    )
-    .bind(team)
-    .bind(title)
-    .bind(link)
-    .bind(subject)
-    .bind(body)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
 
 pub async fn notify_user(

@@ -389,13 +389,16 @@ async fn create_in(
     channel: TicketChannel,
 ) -> Result<TicketId, ServiceError> {
     let now = Utc::now();
-    let (calendar, first_minutes, resolution_minutes) = repo::sla_basis(tx, valid.priority).await?;
+    let basis = repo::creation_basis(tx, valid.priority).await?;
+    let number = basis.number;
     let assignee = match valid.team_id {
         Some(team) => repo::next_in_rotation(tx, team).await?,
         None => None,
     };
     let id = TicketId::new();
-    let number = repo::insert(
+    let link = format!("/console/tickets/{id}");
+    let url = format!("{}{link}", state.settings.public_url);
+    repo::insert(
         tx,
         &repo::NewRow {
             id,
@@ -411,24 +414,34 @@ async fn create_in(
             assignee_id: assignee,
             team_id: valid.team_id,
             tags: &valid.tags,
-            first_response_due: calendar.add_business_minutes(now, first_minutes),
-            resolution_due: calendar.add_business_minutes(now, resolution_minutes),
+            first_response_due: basis.calendar.add_business_minutes(now, basis.first_minutes),
+            resolution_due: basis
+                .calendar
+                .add_business_minutes(now, basis.resolution_minutes),
             now,
+        },
+        &repo::Created {
+            number,
+            actor: actor.tag(),
+            history: &format!("#{number} via {}", channel.label()),
+            // The support desk hears of every new ticket: in the app, and by mail.
+            desk: repo::DeskNotice {
+                title: &format!("New ticket #{number}: {}", valid.subject),
+                link: &link,
+                subject: &format!("[#{number}] New ticket: {}", valid.subject),
+                body: &format!(
+                    "{} raised a ticket via {}.\n\n{}\n\n{}\n\nOpen it: {url}\n\nYou get these mails one by one; choose a daily digest or none on your notifications page.\n",
+                    actor.name,
+                    channel.label(),
+                    valid.subject,
+                    valid.description
+                ),
+            },
+            event: serde_json::json!({ "number": number, "channel": channel.as_str() }),
         },
     )
     .await
     .map_err(ServiceError::from_db)?;
-    repo::record_event(
-        tx,
-        id,
-        actor.tag(),
-        "created",
-        None,
-        Some(&format!("#{number} via {}", channel.label())),
-    )
-    .await?;
-    let link = format!("/console/tickets/{id}");
-    let title = format!("New ticket #{number}: {}", valid.subject);
     if assignee.is_some() {
         let name = repo::user_name(tx, assignee).await?;
         repo::record_event(
@@ -441,23 +454,6 @@ async fn create_in(
         )
         .await?;
     }
-    // The support desk hears of every new ticket: in the app, and by mail.
-    let url = format!("{}{link}", state.settings.public_url);
-    repo::notify_support_desk(
-        tx,
-        valid.team_id,
-        &title,
-        &link,
-        &format!("[#{number}] New ticket: {}", valid.subject),
-        &format!(
-            "{} raised a ticket via {}.\n\n{}\n\n{}\n\nOpen it: {url}\n",
-            actor.name,
-            channel.label(),
-            valid.subject,
-            valid.description
-        ),
-    )
-    .await?;
     // The client gets an acknowledgement whose Message-ID their reply will thread on.
     if !actor.staff || valid.contact_id.is_some() {
         if let Some(to) = contact_email(&mut *tx, valid.contact_id).await? {
@@ -481,13 +477,6 @@ async fn create_in(
             .await?;
         }
     }
-    repo::emit(
-        tx,
-        "ticket.created",
-        id,
-        serde_json::json!({ "number": number, "channel": channel.as_str() }),
-    )
-    .await?;
     tracing::info!(ticket_id = %id, number, "ticket created");
     Ok(id)
 }
