@@ -111,6 +111,23 @@ results=$(
   run "full-text search \"kiosk frozen\"" 1 "$base/api/v1/tickets?view=all&q=kiosk%20frozen"
   run "full-text search \"kiosk frozen\"" 16 "$base/api/v1/tickets?view=all&q=kiosk%20frozen"
 )
+
+# Where creation's CPU goes: CPU time of the server and of all PostgreSQL processes (from
+# /proc, in clock ticks) over ten seconds of creation, divided by the tickets created.
+ticks() { { cat "$@" 2>/dev/null || true; } | awk '{s += $14 + $15} END {print s + 0}'; }
+pg_stats() { # this cluster's postmaster, its live children, and the children it has reaped
+  local pm; pm=$(head -1 "$STEWARD_PG_DIR/data/postmaster.pid")
+  echo $(( $(ticks $(for p in "$pm" $(pgrep -P "$pm"); do echo "/proc/$p/stat"; done)) \
+    + $(awk '{print $16 + $17}' "/proc/$pm/stat") ))
+}
+hz=$(getconf CLK_TCK)
+before=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM ticket")
+s0=$(ticks "/proc/$pid/stat"); p0=$(pg_stats)
+wrk -t2 -c16 -d10s -H "Authorization: Bearer $key" -s "$work/create.lua" "$base/api/v1/tickets" >/dev/null
+s1=$(ticks "/proc/$pid/stat"); p1=$(pg_stats)
+made=$(( $(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM ticket") - before ))
+split=$(awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v n="$made" -v hz="$hz" \
+  'BEGIN {printf "PostgreSQL %.2f ms, server %.2f ms (%d tickets in 10 s)", p * 1000 / hz / n, s * 1000 / hz / n, n}')
 kill "$pid"; pid=
 
 echo "==> pgbench: one-row insert, same server, same concurrency"
@@ -128,4 +145,5 @@ $results
 | measure | value |
 | --- | --- |
 | pgbench single-row insert, 16 clients | ${tps} tx/s |
+| CPU per created ticket, concurrency 16 | ${split} |
 REPORT
