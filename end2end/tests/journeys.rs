@@ -1359,3 +1359,60 @@ async fn a_resolved_ticket_brings_a_survey_whose_answer_reaches_the_analytics_an
     assert!(!text_of(&agent, "#health-score").await.is_empty());
     let _ = agent.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_who_opens_a_ticket_by_its_address_sees_the_clients_reply_arrive() {
+    let s = stack().await;
+    let client = &s.browser;
+    let agent = new_browser(&s.driver).await;
+    raise_ticket_in_portal(
+        &s,
+        "Receipt paper runs out early",
+        "RP-7",
+        "The roll lasts half a day since the last delivery.",
+    )
+    .await;
+    let ticket = client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+
+    // The agent follows a link (from a mail, say): the page is rendered by the server and
+    // hydrated, not reached inside the app.
+    sign_in_with(&agent, &s.base, "agent@steward.test", DEMO_PASSWORD).await;
+    eventually("the console", || async { path(&agent).await == "/console" }).await;
+    agent
+        .goto(&format!("{}/console/tickets/{ticket}", s.base))
+        .await
+        .expect("goto");
+    eventually("the agent's ticket page", || {
+        page_has(&agent, "#ticket-title", "Receipt paper runs out early")
+    })
+    .await;
+    wait_hydrated(&agent).await;
+    wait_hydrated(client).await;
+
+    // The client adds to it; the agent's page shows it without a reload, and the agent's
+    // answer reaches the client's page.
+    fill(client, "#reply-body", "It is the thinner paper, I think.").await;
+    click(client, "send-reply").await;
+    eventually("the client's reply on the agent's page", || {
+        page_has(&agent, "#conversation", "It is the thinner paper, I think.")
+    })
+    .await;
+    reply_as_agent(&agent, "We will send the thicker rolls again.").await;
+    eventually("the agent's answer in the portal", || {
+        page_has(
+            client,
+            "#conversation",
+            "We will send the thicker rolls again.",
+        )
+    })
+    .await;
+    let _ = agent.close().await;
+}

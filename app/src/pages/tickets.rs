@@ -11,8 +11,8 @@ use crate::api::tickets::{
 use crate::pages::console::pickers::AccountPicker;
 use crate::pages::console::with_query;
 use crate::types::{
-    AttachmentInfo, SlaState, TicketDetail, TicketFilter, TicketId, TicketMessage, TicketPriority,
-    TicketSort, TicketStatus, TicketSummary, TicketView,
+    AttachmentInfo, SlaState, TicketDetail, TicketFilter, TicketId, TicketMessage, TicketOptions,
+    TicketPriority, TicketSort, TicketStatus, TicketSummary, TicketView,
 };
 use crate::ui::{
     field_error, use_live_ticket, use_live_tickets, ErrorNotice, FormError, SelectField, TextArea,
@@ -481,7 +481,12 @@ fn UploadForm(id: TicketId) -> impl IntoView {
 }
 
 #[component]
-fn TicketBody(detail: TicketDetail, staff: bool, actions: TicketActions) -> impl IntoView {
+fn TicketBody(
+    detail: TicketDetail,
+    staff: bool,
+    actions: TicketActions,
+    opts: Resource<Option<TicketOptions>>,
+) -> impl IntoView {
     let TicketDetail {
         ticket,
         messages,
@@ -503,16 +508,6 @@ fn TicketBody(detail: TicketDetail, staff: bool, actions: TicketActions) -> impl
         ..
     } = actions;
     let change_value = change.value();
-    let opts = Resource::new(
-        move || can_work,
-        |w| async move {
-            if w {
-                load_ticket_options().await.ok()
-            } else {
-                None
-            }
-        },
-    );
     let area = if staff { "console" } else { "portal" };
     let assignee_sel = s
         .assignee_id
@@ -691,6 +686,18 @@ fn TicketScreen(staff: bool) -> impl IntoView {
             set_saved.update(|n| *n += 1);
         }
     });
+    // Created here, not in the ticket's view: a resource made inside a Suspend is made again
+    // on every refresh, and after hydration that view stopped updating.
+    let opts = Resource::new(
+        || (),
+        move |_| async move {
+            if staff {
+                load_ticket_options().await.ok()
+            } else {
+                None
+            }
+        },
+    );
     let detail = Resource::new(
         move || (id(), live.get(), saved.get()),
         |(id, _, _)| async move {
@@ -737,7 +744,7 @@ fn TicketScreen(staff: bool) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <TicketBody detail=d staff actions/> }.into_any(),
+                    Ok(d) => view! { <TicketBody detail=d staff actions opts/> }.into_any(),
                     Err(e) => view! { <Title text="Not found"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
