@@ -15,9 +15,10 @@ use leptos::prelude::*;
 pub struct LiveFeed {
     /// Goes up on every change to a ticket the user may see, and on a resync.
     tickets: ReadSignal<u64>,
-    /// The ticket the latest change was about; `None` after a resync (anything may have
-    /// changed while the stream fell behind).
-    last_ticket: ReadSignal<Option<crate::types::TicketId>>,
+    /// The latest changes by their number on `tickets`: the ticket each was about, `None`
+    /// for a resync (anything may have changed while the stream fell behind). Several can
+    /// arrive before a page looks, so a page checks all since it last did.
+    recent: RwSignal<std::collections::VecDeque<(u64, Option<crate::types::TicketId>)>>,
     /// Goes up when the user gets a notification.
     notices: ReadSignal<u64>,
 }
@@ -49,9 +50,16 @@ pub fn use_live_ticket(
     let (mine, set_mine) = signal(0u64);
     Effect::new(move |seen: Option<u64>| {
         let now = feed.tickets.get();
-        if seen.is_some_and(|s| s != now) {
-            let changed = feed.last_ticket.get_untracked();
-            if changed.is_none() || changed == untrack(&id) {
+        if let Some(seen) = seen.filter(|s| *s != now) {
+            let here = untrack(&id);
+            let concerned = feed.recent.with_untracked(|recent| {
+                // Changes older than the ones kept may have been about this ticket.
+                let lost = recent.front().is_none_or(|(n, _)| *n > seen + 1);
+                lost || recent
+                    .iter()
+                    .any(|(n, t)| *n > seen && (t.is_none() || *t == here))
+            });
+            if concerned {
                 set_mine.update(|n| *n += 1);
             }
         }
@@ -69,12 +77,23 @@ pub fn use_live_notices() -> Signal<(u64, u64)> {
 
 fn open_live_feed() -> LiveFeed {
     let (tick, set_tick) = signal(0u64);
-    let (last_ticket, set_last_ticket) = signal(None::<crate::types::TicketId>);
+    let recent = RwSignal::new(std::collections::VecDeque::new());
     let (notices, set_notices) = signal(0u64);
     let feed = LiveFeed {
         tickets: tick,
-        last_ticket,
+        recent,
         notices,
+    };
+    // Counts a change (to `ticket`, or to anything) and keeps the last few.
+    let changed = move |ticket: Option<crate::types::TicketId>| {
+        let n = tick.get_untracked() + 1;
+        recent.update_untracked(|r| {
+            r.push_back((n, ticket));
+            if r.len() > 64 {
+                r.pop_front();
+            }
+        });
+        set_tick.set(n);
     };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -85,17 +104,14 @@ fn open_live_feed() -> LiveFeed {
         };
         let on_ticket =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let changed = e
+                let changed_ticket = e
                     .data()
                     .as_string()
                     .and_then(|d| serde_json::from_str::<crate::types::TicketChanged>(&d).ok());
-                set_last_ticket.set(changed.map(|c| c.ticket_id));
-                set_tick.update(|n| *n += 1);
+                // An event we cannot read counts as a change to anything.
+                changed(changed_ticket.map(|c| c.ticket_id));
             });
-        let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            set_last_ticket.set(None);
-            set_tick.update(|n| *n += 1);
-        });
+        let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| changed(None));
         let on_notice = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             set_notices.update(|n| *n += 1);
         });
@@ -143,7 +159,7 @@ fn open_live_feed() -> LiveFeed {
         });
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (set_tick, set_last_ticket, set_notices);
+    let _ = (changed, set_notices);
     feed
 }
 
