@@ -19,6 +19,21 @@ async fn titles(app: &TestApp, user: UserId) -> Vec<String> {
         .expect("titles")
 }
 
+/// Puts the user in a time zone where it is past 07:00 now, so that their digest is due.
+async fn make_it_morning_for(app: &TestApp, user: UserId) {
+    let zone = if chrono::Timelike::hour(&Utc::now()) >= 7 {
+        "UTC"
+    } else {
+        "Asia/Tokyo"
+    };
+    sqlx::query("UPDATE app_user SET time_zone = $2 WHERE id = $1")
+        .bind(user)
+        .bind(zone)
+        .execute(&app.db)
+        .await
+        .expect("zone");
+}
+
 #[tokio::test]
 async fn each_reminder_rule_fires_once_per_due_item_with_two_workers() {
     let app = TestApp::spawn().await;
@@ -178,25 +193,8 @@ async fn mail_follows_each_users_preference_and_digests_go_once_a_day() {
         }
     }
     assert_eq!(reminders::run(&app.state).await.expect("run"), 6);
-    // Digest users get theirs once their morning has come; make it come by setting a zone
-    // where it is past 07:00 now.
-    let zone = if Utc::now()
-        .format("%H")
-        .to_string()
-        .parse::<u32>()
-        .unwrap_or(0)
-        >= 7
-    {
-        "UTC"
-    } else {
-        "Asia/Tokyo"
-    };
-    sqlx::query("UPDATE app_user SET time_zone = $2 WHERE id = $1")
-        .bind(digest_id)
-        .bind(zone)
-        .execute(&app.db)
-        .await
-        .expect("zone");
+    // Digest users get theirs once their morning has come.
+    make_it_morning_for(&app, digest_id).await;
     let (a, b) = tokio::join!(
         notifications::send_digests(&app.state),
         notifications::send_digests(&app.state)
@@ -356,16 +354,7 @@ async fn the_desks_new_ticket_mail_follows_each_agents_preference() {
     assert!(to(&mails, &digest_email).is_empty(), "waits for the digest");
     assert!(to(&mails, &quiet_email).is_empty(), "no mail at all");
     // The digest reader's morning: the ticket is in their digest.
-    sqlx::query("UPDATE app_user SET time_zone = $2 WHERE id = $1")
-        .bind(digest_id)
-        .bind(if chrono::Timelike::hour(&Utc::now()) >= 7 {
-            "UTC"
-        } else {
-            "Asia/Tokyo"
-        })
-        .execute(&app.db)
-        .await
-        .expect("zone");
+    make_it_morning_for(&app, digest_id).await;
     assert_eq!(
         notifications::send_digests(&app.state)
             .await
