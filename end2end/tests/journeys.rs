@@ -596,6 +596,8 @@ async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
         .expect("goto");
     wait_hydrated(&agent).await;
 
+    let unread_before = unread_count(&agent).await;
+
     // The client raises a ticket in the portal.
     raise_ticket_in_portal(
         &s,
@@ -606,8 +608,13 @@ async fn a_client_raises_a_ticket_and_an_agent_answers_and_resolves_it_live() {
     .await;
     snap(client, "portal-ticket-raised").await;
 
-    // It appears on the agent's dashboard without a reload.
+    // It appears on the agent's dashboard without a reload, and the desk's notice lights the
+    // agent's bell.
     open_from_dashboard(&agent, "Kiosk screen stays black").await;
+    eventually("one more unread on the agent's bell", || async {
+        unread_count(&agent).await > unread_before
+    })
+    .await;
     reply_as_agent(&agent, "Please hold the power button for ten seconds.").await;
 
     // The client sees the reply arrive on the open page.
@@ -887,6 +894,15 @@ async fn open_from_dashboard(agent: &Client, subject: &str) {
     })
     .await;
     wait_hydrated(agent).await;
+}
+
+/// The number on the notification bell (0 when it shows none).
+async fn unread_count(b: &Client) -> u32 {
+    text_of(b, "#unread-count")
+        .await
+        .trim()
+        .parse()
+        .unwrap_or(0)
 }
 
 /// On a console ticket page: sends a public reply and waits for it in the conversation.

@@ -88,7 +88,6 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
     let role = me.role().map(Role::label).unwrap_or_default();
     provide_context(me);
     super::provide_live_feed();
-    let live = super::use_live_notices();
     let chat = super::chat::provide_chat_link();
     // Agents are reachable anywhere in the console: new chats and messages ring here.
     if works_tickets {
@@ -104,10 +103,6 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
         })
     };
     title_signal(Signal::derive(move || chat_unread() as usize + offered()));
-    let unread = Resource::new(
-        move || live.get(),
-        |_| crate::api::notifications::unread_notifications(),
-    );
     view! {
         <div class="shell">
             <nav class="shell-nav" aria-label="Console">
@@ -138,15 +133,7 @@ fn ConsoleLayout(me: Me) -> impl IntoView {
                     <div class="user-menu">
                         <span id="signed-in-as">{name}</span>
                         <span class="muted">{role}</span>
-                    <a class="bell" href="/console/notifications" id="notification-bell">
-                        "Notifications"
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                let n = unread.await.unwrap_or(0);
-                                (n > 0).then(|| view! { " " <span class="count" id="unread-count" aria-label=format!("{n} unread")>{n}</span> })
-                            })}
-                        </Transition>
-                    </a>
+                    <NotificationBell href="/console/notifications"/>
                         <ThemeToggle/>
                         <SignOut/>
                     </div>
@@ -169,12 +156,7 @@ fn PortalLayout(me: Me) -> impl IntoView {
     let name = me.display_name.clone();
     provide_context(me);
     super::provide_live_feed();
-    let live = super::use_live_notices();
     super::chat::provide_chat_link();
-    let unread = Resource::new(
-        move || live.get(),
-        |_| crate::api::notifications::unread_notifications(),
-    );
     view! {
         <div class="shell portal">
             <nav class="shell-nav" aria-label="Portal">
@@ -191,15 +173,7 @@ fn PortalLayout(me: Me) -> impl IntoView {
                 </ul>
                 <div class="user-menu">
                     <span id="signed-in-as">{name}</span>
-                    <a class="bell" href="/portal/notifications" id="notification-bell">
-                        "Notifications"
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                let n = unread.await.unwrap_or(0);
-                                (n > 0).then(|| view! { " " <span class="count" id="unread-count" aria-label=format!("{n} unread")>{n}</span> })
-                            })}
-                        </Transition>
-                    </a>
+                    <NotificationBell href="/portal/notifications"/>
                     <ThemeToggle/>
                     <SignOut/>
                 </div>
@@ -229,4 +203,25 @@ fn title_signal(count: Signal<usize>) {
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = count;
+}
+
+/// The link to the notification centre with the unread count, refreshed live.
+#[component]
+fn NotificationBell(href: &'static str) -> impl IntoView {
+    let live = super::use_live_notices();
+    let unread = Resource::new(
+        move || live.get(),
+        |_| crate::api::notifications::unread_notifications(),
+    );
+    view! {
+        <a class="bell" href=href id="notification-bell">
+            "Notifications"
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let n = unread.await.unwrap_or(0);
+                    (n > 0).then(|| view! { " " <span class="count" id="unread-count" aria-label=format!("{n} unread")>{n}</span> })
+                })}
+            </Transition>
+        </a>
+    }
 }
