@@ -31,8 +31,12 @@ t0=$(date +%s)
 psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v tickets="$tickets" -v replies="$replies" <<'SQL'
 INSERT INTO team (id, name, auto_assign) VALUES ('00000000-0000-0000-0000-0000000000a1', 'Hardware', false),
   ('00000000-0000-0000-0000-0000000000a2', 'Software', false);
-DROP INDEX ticket_search_idx, ticket_message_search_idx, ticket_open_due_idx, ticket_assignee_idx,
-  ticket_account_idx, ticket_updated_idx, ticket_status_idx, ticket_tags_idx, ticket_message_ticket_idx;
+DROP INDEX ticket_search_entry_search_idx, ticket_search_entry_ticket_idx, ticket_search_entry_message_idx,
+  ticket_search_entry_created_idx,
+  ticket_open_due_idx, ticket_assignee_idx, ticket_account_idx, ticket_updated_idx, ticket_status_idx,
+  ticket_tags_idx, ticket_message_ticket_idx;
+-- The search's weeks for the generated history (the worker makes the weeks ahead).
+SELECT ticket_search_add_weeks(now() - interval '401 days', now() + interval '8 weeks');
 CREATE TEMP TABLE accts AS SELECT row_number() OVER () AS n, id FROM account;
 SELECT count(*) AS naccts FROM accts \gset
 CREATE TEMP TABLE words AS SELECT ARRAY['printer','kiosk','scanner','network','invoice','login','screen',
@@ -71,9 +75,11 @@ CREATE INDEX ticket_account_idx ON ticket (account_id, updated_at DESC);
 CREATE INDEX ticket_updated_idx ON ticket (updated_at DESC, id DESC);
 CREATE INDEX ticket_status_idx ON ticket (status);
 CREATE INDEX ticket_tags_idx ON ticket USING gin (tags);
-CREATE INDEX ticket_search_idx ON ticket USING gin (search);
 CREATE INDEX ticket_message_ticket_idx ON ticket_message (ticket_id, created_at);
-CREATE INDEX ticket_message_search_idx ON ticket_message USING gin (search);
+CREATE INDEX ticket_search_entry_search_idx ON ticket_search_entry USING gin (search);
+CREATE INDEX ticket_search_entry_ticket_idx ON ticket_search_entry (ticket_id);
+CREATE INDEX ticket_search_entry_message_idx ON ticket_search_entry (message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX ticket_search_entry_created_idx ON ticket_search_entry USING brin (created_at);
 VACUUM ANALYZE;
 SQL
 load_secs=$(( $(date +%s) - t0 ))

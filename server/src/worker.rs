@@ -70,6 +70,14 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "health recompute failed"),
         }
+        // The ticket search's weeks, hourly: eight are made ahead, so one missed hour is harmless.
+        if round.is_multiple_of(1800) {
+            match tickets::search::add_weeks(&state.db, 8).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(weeks = n, "ticket search weeks made"),
+                Err(e) => tracing::error!(error = %e, "making ticket search weeks failed"),
+            }
+        }
         // Reminders and digests once a minute: due dates are days, not seconds.
         if round.is_multiple_of(30) {
             match reminders::run(&state).await {

@@ -18,6 +18,7 @@ mod surveys;
 mod tickets;
 mod tickets_console;
 mod tickets_mail;
+mod tickets_search;
 mod training;
 mod users;
 mod web_form;

@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod inbound;
 pub mod repo;
 pub mod rules;
+pub mod search;
 pub mod service;
 pub mod settings;
 pub mod sla;

@@ -690,7 +690,7 @@ pub struct ListScope<'a> {
     pub staff: bool,
 }
 
-fn push_filters(
+pub(super) fn push_filters(
     qb: &mut QueryBuilder<'_, Postgres>,
     f: &TicketFilter,
     scope: &ListScope<'_>,
@@ -762,37 +762,12 @@ fn push_filters(
             .push_bind(d)
             .push("::date + 1");
     }
-    if let Some(q) = search_text(f) {
-        let number = q.trim_start_matches('#').parse::<i64>().ok();
-        // Two index lookups joined by UNION: an OR across the tables (or an EXISTS per
-        // ticket) makes PostgreSQL walk every ticket.
-        qb.push(
-            " AND (t.id IN (SELECT s.id FROM ticket s WHERE s.search @@ plainto_tsquery('simple', ",
-        )
-        .push_bind(q.clone())
-        .push(") UNION SELECT m.ticket_id FROM ticket_message m WHERE (NOT m.internal OR ")
-        .push_bind(scope.staff)
-        .push(") AND m.search @@ plainto_tsquery('simple', ")
-        .push_bind(q)
-        .push("))");
-        if let Some(n) = number {
-            qb.push(" OR t.number = ").push_bind(n);
-        }
-        qb.push(")");
-    }
 }
 
 /// Not resolved in time, or close to it: the SLA job's state, or a due time already past.
 const BREACHING: &str = "(t.sla_state <> 'ok'
     OR (t.first_responded_at IS NULL AND t.first_response_due < now())
     OR (t.sla_paused_at IS NULL AND t.resolution_due < now()))";
-
-fn search_text(f: &TicketFilter) -> Option<String> {
-    f.q.as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(|q| q.chars().take(200).collect())
-}
 
 /// One page of tickets; returns one row more than `limit` when there is a next page.
 pub async fn list(
@@ -827,16 +802,10 @@ pub async fn list(
         TicketSort::Priority => {
             qb.push(" ORDER BY array_position(ARRAY['urgent','high','medium','low'], t.priority), t.resolution_due, t.id");
         }
-        TicketSort::Relevance => match search_text(f) {
-            Some(q) => {
-                qb.push(" ORDER BY ts_rank(t.search, plainto_tsquery('simple', ")
-                    .push_bind(q)
-                    .push(")) DESC, t.updated_at DESC, t.id DESC");
-            }
-            None => {
-                qb.push(" ORDER BY t.updated_at DESC, t.id DESC");
-            }
-        },
+        // Without words there is nothing to rank: newest first (searches go through `search`).
+        TicketSort::Relevance => {
+            qb.push(" ORDER BY t.updated_at DESC, t.id DESC");
+        }
         _ => {
             let dir = if descending { "DESC" } else { "ASC" };
             qb.push(format!(" ORDER BY {column} {dir}, t.id {dir}"));
@@ -847,6 +816,30 @@ pub async fn list(
         qb.push(" OFFSET ").push_bind(*n);
     }
     let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(TicketSummary::from).collect())
+}
+
+/// Summaries of a search's pool (ids with their ranks as `pool.rank`) in `order`, a page of it.
+pub async fn summaries_in_pool(
+    db: impl PgExecutor<'_>,
+    ids: &[TicketId],
+    ranks: &[f64],
+    order: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<TicketSummary>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}{JOINS}
+         JOIN unnest($1::uuid[], $2::float8[]) AS pool(id, rank) ON pool.id = t.id
+         ORDER BY {order} LIMIT $3 OFFSET $4"
+    );
+    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+        .bind(ids)
+        .bind(ranks)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db)
+        .await?;
     Ok(rows.into_iter().map(TicketSummary::from).collect())
 }
 

@@ -2,6 +2,7 @@
 
 use super::repo::{self, Cursor, ListScope, Locked};
 use super::rules;
+use super::search;
 use crate::server::accounts;
 use crate::server::auth::{Caller, Permission};
 use crate::server::email::{self, ThreadedMail};
@@ -224,17 +225,39 @@ pub async fn list(
         me: caller.user_id(),
         staff,
     };
-    let mut items = repo::list(db, filter, &list_scope, view, sort, cursor.as_ref(), limit).await?;
+    let words = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| q.chars().take(200).collect::<String>());
+    let offset = match cursor {
+        Some(Cursor::Offset(n)) => n,
+        _ => 0,
+    };
+    let mut items = match &words {
+        // A search pages by offset into its ranked pool, whatever the sort.
+        Some(q) => {
+            let page = search::SearchPage {
+                q,
+                filter,
+                scope: &list_scope,
+                view,
+                sort,
+                offset,
+                limit,
+            };
+            search::page(db, &page).await?
+        }
+        None => repo::list(db, filter, &list_scope, view, sort, cursor.as_ref(), limit).await?,
+    };
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
         let last = items.last();
         match sort {
+            _ if words.is_some() => Some(Cursor::Offset(offset + i64::from(limit))),
             TicketSort::Priority | TicketSort::Relevance => {
-                let done = match cursor {
-                    Some(Cursor::Offset(n)) => n,
-                    _ => 0,
-                };
-                Some(Cursor::Offset(done + i64::from(limit)))
+                Some(Cursor::Offset(offset + i64::from(limit)))
             }
             TicketSort::Updated => last.map(|t| Cursor::After(t.updated_at, t.id)),
             TicketSort::Created => last.map(|t| Cursor::After(t.created_at, t.id)),

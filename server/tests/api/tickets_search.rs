@@ -1,0 +1,220 @@
+//! Ticket search on a real database: what each caller finds, pages, old tickets, and how a
+//! broad search ranks the best of its newest matches (the search entries of migration 0014).
+
+use crate::helpers::TestApp;
+use crate::tickets::{client, new_ticket, staff};
+use app::server::tickets::{self, search};
+use app::types::{AccountId, Role, TicketChannel, TicketFilter, TicketId, TicketSort, TicketView};
+
+fn search_for(q: &str) -> TicketFilter {
+    TicketFilter {
+        q: Some(q.into()),
+        view: Some(TicketView::All),
+        ..Default::default()
+    }
+}
+
+/// Tickets written straight into the table, as an import would, `weeks_ago` weeks back.
+async fn insert_tickets(
+    app: &TestApp,
+    account: AccountId,
+    subject: &str,
+    description: &str,
+    count: i64,
+    weeks_ago: i64,
+) -> Vec<TicketId> {
+    sqlx::query_scalar(
+        "INSERT INTO ticket (id, subject, description, ticket_type, priority, status, channel, account_id,
+             first_response_due, resolution_due, created_at, updated_at)
+         SELECT gen_random_uuid(), $1, $2, 'hardware', 'medium', 'open', 'api', $3,
+                now() + interval '1 day', now() + interval '3 days',
+                now() - make_interval(weeks => $5::int) - g * interval '1 second',
+                now() - make_interval(weeks => $5::int) - g * interval '1 second'
+         FROM generate_series(1, $4) g
+         RETURNING id",
+    )
+    .bind(subject)
+    .bind(description)
+    .bind(account)
+    .bind(count)
+    .bind(weeks_ago as i32)
+    .fetch_all(&app.db)
+    .await
+    .expect("insert tickets")
+}
+
+async fn found(app: &TestApp, caller: &app::server::auth::Caller, q: &str) -> Vec<TicketId> {
+    tickets::list(&app.db, caller, &search_for(q))
+        .await
+        .expect("search")
+        .items
+        .into_iter()
+        .map(|t| t.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_client_finds_only_their_accounts_tickets_and_never_internal_notes() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let other = app.account("Other", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let (acme_client, _) = client(&app, acme).await;
+    let mut input = new_ticket("Scanner offline");
+    input.account_id = Some(acme);
+    let own = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    input.account_id = Some(other);
+    input.subject = "Scanner offline again".into();
+    let theirs = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    tickets::reply(&app.state, &agent, own.summary.id, "Firmware flashed", true)
+        .await
+        .expect("note");
+
+    assert_eq!(
+        found(&app, &acme_client, "scanner").await,
+        vec![own.summary.id]
+    );
+    assert!(found(&app, &acme_client, "firmware").await.is_empty());
+    assert!(
+        found(&app, &acme_client, &format!("#{}", theirs.summary.number))
+            .await
+            .is_empty()
+    );
+    // Staff find both tickets, and the note.
+    assert_eq!(found(&app, &agent, "scanner").await.len(), 2);
+    assert_eq!(found(&app, &agent, "firmware").await, vec![own.summary.id]);
+}
+
+#[tokio::test]
+async fn search_pages_through_its_matches_without_gaps_or_repeats() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let mut all = insert_tickets(&app, acme, "Label printer", "Prints blank labels.", 5, 0).await;
+    all.extend(
+        insert_tickets(
+            &app,
+            acme,
+            "Old label printer",
+            "Prints blank labels.",
+            4,
+            30,
+        )
+        .await,
+    );
+    insert_tickets(&app, acme, "Router", "Drops the line.", 3, 0).await;
+    let mut filter = TicketFilter {
+        limit: Some(3),
+        ..search_for("label")
+    };
+    let mut seen = Vec::new();
+    loop {
+        let page = tickets::list(&app.db, &agent, &filter).await.expect("page");
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items.iter().map(|t| t.id));
+        match page.next_cursor {
+            Some(c) => filter.cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seen.len(), "no ticket twice");
+    all.sort();
+    assert_eq!(sorted, all);
+}
+
+#[tokio::test]
+async fn search_reaches_tickets_and_replies_written_long_ago() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    // Three years back: before any week the migration made, so the rows land in the default
+    // partition, as an import of old tickets would.
+    let old = insert_tickets(&app, acme, "Kiosk frozen", "Since the update.", 1, 156).await[0];
+    sqlx::query(
+        "INSERT INTO ticket_message (id, ticket_id, author_name, body, via, created_at)
+         VALUES (gen_random_uuid(), $1, 'Ada', 'Reflashed the badge reader', 'console', now() - interval '150 weeks')",
+    )
+    .bind(old)
+    .execute(&app.db)
+    .await
+    .expect("old reply");
+    let in_default = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM ticket_search_entry_default")
+            .fetch_one(&app.db)
+            .await
+            .expect("count")
+    };
+    assert_eq!(in_default().await, 2);
+    assert_eq!(found(&app, &agent, "kiosk frozen").await, vec![old]);
+    assert_eq!(found(&app, &agent, "badge reader").await, vec![old]);
+
+    // The worker gives those rows weeks of their own; the search finds them there.
+    let made = search::add_weeks(&app.db, 8).await.expect("add weeks");
+    // The ticket's week and the reply's week (and one ahead if a week began since the migration).
+    assert!(made >= 2, "made {made} weeks");
+    assert_eq!(in_default().await, 0);
+    assert_eq!(search::add_weeks(&app.db, 8).await.expect("again"), 0);
+    assert_eq!(found(&app, &agent, "kiosk frozen").await, vec![old]);
+    assert_eq!(found(&app, &agent, "badge reader").await, vec![old]);
+}
+
+#[tokio::test]
+async fn a_broad_search_ranks_the_best_of_its_newest_matches() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    // A full pool of this week's tickets that mention the printer in their description, a few
+    // from this week with it in the subject, and an old one with it in the subject.
+    let pool = search::POOL as i64;
+    insert_tickets(
+        &app,
+        acme,
+        "Front desk",
+        "The printer is out of paper.",
+        pool,
+        0,
+    )
+    .await;
+    let best = insert_tickets(&app, acme, "Printer offline", "Front desk.", 2, 0).await;
+    let old = insert_tickets(&app, acme, "Printer offline", "Back office, cable.", 1, 40).await[0];
+
+    let page = tickets::list(&app.db, &agent, &search_for("printer"))
+        .await
+        .expect("search");
+    assert_eq!(page.items.len(), 25);
+    // Subject matches rank above description matches; the newer of the two comes first.
+    assert_eq!(
+        page.items[..2].iter().map(|t| t.id).collect::<Vec<_>>(),
+        best
+    );
+    let ids: Vec<TicketId> = page.items.iter().map(|t| t.id).collect();
+    assert!(
+        !ids.contains(&old),
+        "the last day fills the pool, older text is not read"
+    );
+    // Narrower words reach it.
+    assert_eq!(found(&app, &agent, "printer cable").await, vec![old]);
+    // Sorting the same search by creation time sorts the same pool.
+    let by_created = tickets::list(
+        &app.db,
+        &agent,
+        &TicketFilter {
+            sort: Some(TicketSort::Created),
+            ..search_for("printer")
+        },
+    )
+    .await
+    .expect("sorted");
+    assert_eq!(by_created.items[0].id, best[0]);
+    assert!(by_created
+        .items
+        .windows(2)
+        .all(|w| w[0].created_at >= w[1].created_at));
+}
