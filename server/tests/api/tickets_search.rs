@@ -4,7 +4,9 @@
 use crate::helpers::TestApp;
 use crate::tickets::{client, new_ticket, staff};
 use app::server::tickets::{self, search};
-use app::types::{AccountId, Role, TicketChannel, TicketFilter, TicketId, TicketSort, TicketView};
+use app::types::{
+    AccountId, Role, TicketChannel, TicketFilter, TicketId, TicketPriority, TicketSort, TicketView,
+};
 
 fn search_for(q: &str) -> TicketFilter {
     TicketFilter {
@@ -218,4 +220,63 @@ async fn a_broad_search_ranks_the_best_of_its_newest_matches() {
         .items
         .windows(2)
         .all(|w| w[0].created_at >= w[1].created_at));
+}
+
+#[tokio::test]
+async fn a_search_finds_entries_with_every_word_whatever_punctuation_it_holds() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let mut input = new_ticket("O'Brien's wi-fi router is down");
+    input.account_id = Some(acme);
+    input.priority = Some(TicketPriority::Urgent);
+    let obrien = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    input.subject = "Router down in the warehouse".into();
+    input.priority = Some(TicketPriority::Low);
+    let warehouse = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    tickets::reply(
+        &app.state,
+        &agent,
+        warehouse.summary.id,
+        "The kiosk froze too",
+        false,
+    )
+    .await
+    .expect("reply");
+
+    let mut both = found(&app, &agent, "router down").await;
+    both.sort();
+    let mut expected = vec![obrien.summary.id, warehouse.summary.id];
+    expected.sort();
+    assert_eq!(both, expected);
+    assert_eq!(
+        found(&app, &agent, "o'brien's ROUTER").await,
+        vec![obrien.summary.id]
+    );
+    assert_eq!(found(&app, &agent, "wi-fi").await, vec![obrien.summary.id]);
+    // Every word in one text: the subject's "router" and the reply's "kiosk" do not meet.
+    assert!(found(&app, &agent, "router kiosk").await.is_empty());
+    assert_eq!(
+        found(&app, &agent, "kiosk froze").await,
+        vec![warehouse.summary.id]
+    );
+    // Query syntax and punctuation alone are words to look for, or nothing, never an error.
+    assert!(found(&app, &agent, "'&|!:* ()").await.is_empty());
+    assert!(found(&app, &agent, "router & !down").await.len() == 2);
+    // A filter narrows the matches.
+    let urgent = TicketFilter {
+        priority: Some(TicketPriority::Urgent),
+        ..search_for("router")
+    };
+    let page = tickets::list(&app.db, &agent, &urgent)
+        .await
+        .expect("search");
+    assert_eq!(
+        page.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![obrien.summary.id]
+    );
 }
