@@ -2,13 +2,17 @@
 # Ticket benchmarks for docs/BENCHMARKS.md: a release build against generated tickets and
 # replies (default 1,000,000 and 5,000,000) on a private PostgreSQL, beside pgbench's
 # single-row insert rate on the same server in the same run.
-# Usage: scripts/bench-tickets.sh   (BENCH_TICKETS, BENCH_REPLIES, BENCH_SECONDS=20)
+# Usage: scripts/bench-tickets.sh   (BENCH_TICKETS, BENCH_REPLIES, BENCH_SECONDS=20,
+#   BENCH_WARMUP=5: seconds of each load run first and not counted;
+#   BENCH_REUSE=1: measure the data the last run generated instead of generating it again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 tickets=${BENCH_TICKETS:-1000000}
 replies=${BENCH_REPLIES:-5000000}
 secs=${BENCH_SECONDS:-20}
+warmup=${BENCH_WARMUP:-5}
+reuse=${BENCH_REUSE:-0}
 port=${BENCH_PORT:-3101}
 scripts/ensure-tools.sh >/dev/null
 scripts/build.sh --release >/dev/null
@@ -19,15 +23,21 @@ pid=
 work=$(mktemp -d)
 trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"; scripts/dev-db.sh stop' EXIT
 admin=$(scripts/dev-db.sh url postgres)
-psql "$admin" -qc "DROP DATABASE IF EXISTS steward_bench_tickets WITH (FORCE)" -c "CREATE DATABASE steward_bench_tickets"
 export DATABASE_URL=$(scripts/dev-db.sh url steward_bench_tickets)
+if [ "$reuse" = 1 ] && psql "$DATABASE_URL" -tAc "SELECT 1 FROM ticket LIMIT 1" >/dev/null 2>&1; then
+  echo "==> reusing the generated data (BENCH_REUSE=1); migrations are applied by the server"
+else
+  reuse=0
+  psql "$admin" -qc "DROP DATABASE IF EXISTS steward_bench_tickets WITH (FORCE)" -c "CREATE DATABASE steward_bench_tickets"
+fi
 export STEWARD_ADDR=127.0.0.1:$port STEWARD_SITE_ROOT=$PWD/target/site RUST_LOG=warn STEWARD_WORKER=false
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/steward
 base=http://127.0.0.1:$port
 
+t0=$(date +%s)
+if [ "$reuse" = 0 ]; then
 echo "==> demo data, then $tickets tickets and $replies replies (indexes rebuilt after the load)"
 "$bin" demo-data --accounts 2000 >/dev/null
-t0=$(date +%s)
 psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v tickets="$tickets" -v replies="$replies" <<'SQL'
 INSERT INTO team (id, name, auto_assign) VALUES ('00000000-0000-0000-0000-0000000000a1', 'Hardware', false),
   ('00000000-0000-0000-0000-0000000000a2', 'Software', false);
@@ -82,6 +92,7 @@ CREATE INDEX ticket_search_entry_message_idx ON ticket_search_entry (message_id)
 CREATE INDEX ticket_search_entry_created_idx ON ticket_search_entry USING brin (created_at);
 VACUUM ANALYZE;
 SQL
+fi
 load_secs=$(( $(date +%s) - t0 ))
 counts=$(psql "$DATABASE_URL" -tAc "SELECT (SELECT count(*) FROM ticket) || ' tickets, ' || (SELECT count(*) FROM ticket_message) || ' replies, ' || pg_size_pretty(pg_database_size(current_database()))")
 
@@ -101,6 +112,8 @@ run() { # name, concurrency, url, args...
   local name=$1 c=$2 url=$3; shift 3
   local threads=$(( c < 2 ? c : 2 ))
   local out
+  # Warm-up, not counted: each pooled connection plans the statement once (see BENCHMARKS.md).
+  wrk -t"$threads" -c"$c" -d"${warmup}s" -H "Authorization: Bearer $key" "$@" "$url" >/dev/null
   out=$(wrk -t"$threads" -c"$c" -d"${secs}s" --latency -H "Authorization: Bearer $key" "$@" "$url")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$c" \
     "$(echo "$out" | awk '$1 == "50%" {print $2}')" "$(echo "$out" | awk '$1 == "99%" {print $2}')" \
@@ -145,7 +158,7 @@ tps=$(pgbench -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$DATABASE_URL" 2>/
 
 cat <<REPORT
 
-Data: $counts (generated in ${load_secs}s). Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB.
+Data: $counts ($( [ "$reuse" = 1 ] && echo "from an earlier run" || echo "generated in ${load_secs}s")). Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB.
 Durability as shipped: fsync on, synchronous_commit on.
 
 $results
