@@ -90,10 +90,27 @@ CREATE INDEX ticket_search_entry_search_idx ON ticket_search_entry USING gin (se
 CREATE INDEX ticket_search_entry_ticket_idx ON ticket_search_entry (ticket_id);
 CREATE INDEX ticket_search_entry_message_idx ON ticket_search_entry (message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX ticket_search_entry_created_idx ON ticket_search_entry USING brin (created_at);
-VACUUM ANALYZE;
+-- Frozen, so that autovacuum has no reason to come back to the loaded weeks mid-run.
+VACUUM (FREEZE, ANALYZE);
+CHECKPOINT;
 SQL
 fi
 load_secs=$(( $(date +%s) - t0 ))
+# Measure a settled server: a vacuum or analyze of any week invalidates every connection's
+# cached search plan, and right after a bulk load that is a wave over all the weeks (seen:
+# search p99 58 ms in the run where it overlapped, 38 ms without; it came a minute after the
+# load's own VACUUM FREEZE). So wait for 70 quiet seconds, more than autovacuum's one-minute
+# round, at most five minutes.
+quiet=0
+for _ in $(seq 1 300); do
+  if [ "$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ]; then
+    quiet=$((quiet + 1))
+  else
+    quiet=0
+  fi
+  [ "$quiet" -ge 70 ] && break
+  sleep 1
+done
 counts=$(psql "$DATABASE_URL" -tAc "SELECT (SELECT count(*) FROM ticket) || ' tickets, ' || (SELECT count(*) FROM ticket_message) || ' replies, ' || pg_size_pretty(pg_database_size(current_database()))")
 
 "$bin" serve >/dev/null 2>&1 &
