@@ -703,19 +703,46 @@ async fn a_ticket_must_point_at_its_own_accounts_location_and_contact() {
     let (_, globex_contact, _) = app.client_user(globex).await;
     let mut input = new_ticket("Printer");
     input.account_id = Some(acme);
+    let first = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("a valid ticket");
     input.location_id = Some(globex);
     input.contact_id = Some(globex_contact);
+    input.team_id = Some(app::types::TeamId::new());
     input.ticket_type = Some("nonsense".into());
     let err = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
         .await
         .unwrap_err();
     assert_eq!(
         field_names(err),
-        vec!["ticket_type", "location_id", "contact_id"]
+        vec!["ticket_type", "location_id", "contact_id", "team_id"]
     );
+    // An account that does not exist says only that: the rest cannot be checked against it.
+    input.account_id = Some(AccountId::new());
+    let err = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .unwrap_err();
+    assert_eq!(field_names(err), vec!["ticket_type", "account_id"]);
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket")
         .fetch_one(&app.db)
         .await
         .expect("count");
-    assert_eq!(count, 0);
+    assert_eq!(count, 1, "refused tickets leave nothing behind");
+    // Refused input draws no number: the next ticket follows the last one.
+    let next = tickets::create(
+        &app.state,
+        &agent,
+        &new_ticket_for(acme),
+        TicketChannel::Phone,
+    )
+    .await
+    .expect("a valid ticket");
+    assert_eq!(next.summary.number, first.summary.number + 1);
+}
+
+fn new_ticket_for(account: AccountId) -> NewTicket {
+    NewTicket {
+        account_id: Some(account),
+        ..new_ticket("Scanner")
+    }
 }

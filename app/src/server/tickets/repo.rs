@@ -2,6 +2,7 @@
 // Row tuples mirror their SELECT lists.
 #![allow(clippy::type_complexity)]
 
+use super::rules::ValidTicket;
 use super::sla::BusinessCalendar;
 use crate::types::{
     AccountId, AttachmentId, AttachmentInfo, ContactId, MessageId, SlaState, TeamId, Ticket,
@@ -342,24 +343,24 @@ pub async fn announce(
     Ok(())
 }
 
-/// Announces a change that has already committed, as a transaction of its own. That
-/// transaction holds nothing durable, so it commits without waiting for the WAL flush: commits
-/// of notifying transactions are serialised under a global lock, and waiting for a flush there
-/// capped announcements at one per disk flush. Never call it inside a transaction.
-pub async fn announce_after_commit(
+/// Reads a ticket that has just been committed and announces it (LISTEN steward_tickets), in
+/// one round trip and a transaction of its own. That transaction holds nothing durable, so it
+/// commits without waiting for the WAL flush: commits of notifying transactions are serialised
+/// under a global lock, and waiting for a flush there capped announcements at one per disk
+/// flush. Never call it inside a transaction.
+pub async fn find_announced(
     db: impl PgExecutor<'_>,
-    ticket: TicketId,
-    account: AccountId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "SELECT set_config('synchronous_commit', 'off', true),
-                pg_notify('steward_tickets', json_build_object('ticket_id', $1::uuid, 'account_id', $2::uuid)::text)",
-    )
-    .bind(ticket)
-    .bind(account)
-    .execute(db)
-    .await?;
-    Ok(())
+    id: TicketId,
+) -> Result<Option<Ticket>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, t.description, t.location_id, l.name AS location_name, t.asset_serial,
+            t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at,
+            set_config('synchronous_commit', 'off', true) AS durability,
+            pg_notify('steward_tickets', json_build_object('ticket_id', t.id, 'account_id', t.account_id)::text) AS notice
+         {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = $1"
+    );
+    let row: Option<TicketRow> = sqlx::query_as(&sql).bind(id).fetch_optional(db).await?;
+    Ok(row.map(Ticket::from))
 }
 
 pub async fn emit(
@@ -548,12 +549,34 @@ pub struct CreationBasis {
     pub resolution_minutes: i64,
 }
 
+/// Whether what a new ticket points at exists and belongs together: the type is in the
+/// active list, the location is in the account's tree, the contact works there, the team
+/// exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkCheck {
+    pub type_ok: bool,
+    pub account_ok: bool,
+    pub location_ok: bool,
+    pub contact_ok: bool,
+    pub team_ok: bool,
+}
+
+/// The basis of a new ticket, read in the same round trip as its link checks
+/// because creation is the desk's hottest write. When the links are checked and one fails,
+/// no number is drawn (human numbers keep no gaps for refused input) and the checks come
+/// back as the error.
 pub async fn creation_basis(
     db: &mut PgConnection,
-    priority: TicketPriority,
-) -> Result<CreationBasis, sqlx::Error> {
+    v: &ValidTicket,
+    check_links: bool,
+) -> Result<Result<CreationBasis, LinkCheck>, sqlx::Error> {
     type Row = (
-        i64,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        Option<i64>,
         Option<String>,
         Option<Vec<i32>>,
         Option<Vec<i32>>,
@@ -562,17 +585,49 @@ pub async fn creation_basis(
         Option<i32>,
         Option<i32>,
     );
-    let (number, tz, open, close, reopen, holidays, first, resolution): Row = sqlx::query_as(
-        "SELECT nextval('ticket_number_seq'), c.time_zone, c.open_minute, c.close_minute,
-                c.reopen_days, ARRAY(SELECT day FROM holiday), p.first_response_minutes,
-                p.resolution_minutes
-         FROM (SELECT 1) one
+    let row: Row = sqlx::query_as(
+        "WITH RECURSIVE tree(id) AS (
+            SELECT id FROM account WHERE id = $2
+            UNION SELECT a.id FROM account a JOIN tree ON a.parent_id = tree.id
+         ), links AS (
+            SELECT EXISTS (SELECT 1 FROM ticket_type WHERE key = $1 AND active) AS type_ok,
+                   EXISTS (SELECT 1 FROM tree WHERE id = $2) AS account_ok,
+                   $3::uuid IS NULL OR EXISTS (SELECT 1 FROM tree WHERE id = $3) AS location_ok,
+                   $4::uuid IS NULL OR EXISTS (SELECT 1 FROM contact c JOIN tree ON tree.id = c.account_id
+                                               WHERE c.id = $4) AS contact_ok,
+                   $5::uuid IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = $5) AS team_ok
+         )
+         SELECT l.type_ok, l.account_ok, l.location_ok, l.contact_ok, l.team_ok,
+                CASE WHEN NOT $7 OR (l.type_ok AND l.account_ok AND l.location_ok AND l.contact_ok AND l.team_ok)
+                     THEN nextval('ticket_number_seq') END,
+                c.time_zone, c.open_minute, c.close_minute, c.reopen_days, ARRAY(SELECT day FROM holiday),
+                p.first_response_minutes, p.resolution_minutes
+         FROM links l
          LEFT JOIN business_calendar c ON true
-         LEFT JOIN sla_policy p ON p.priority = $1",
+         LEFT JOIN sla_policy p ON p.priority = $6",
     )
-    .bind(priority.as_str())
+    .bind(&v.ticket_type)
+    .bind(v.account_id)
+    .bind(v.location_id)
+    .bind(v.contact_id)
+    .bind(v.team_id)
+    .bind(v.priority.as_str())
+    .bind(check_links)
     .fetch_one(&mut *db)
     .await?;
+    let (type_ok, account_ok, location_ok, contact_ok, team_ok, number) =
+        (row.0, row.1, row.2, row.3, row.4, row.5);
+    let Some(number) = number else {
+        return Ok(Err(LinkCheck {
+            type_ok,
+            account_ok,
+            location_ok,
+            contact_ok,
+            team_ok,
+        }));
+    };
+    let (tz, open, close, reopen, holidays, first, resolution) =
+        (row.6, row.7, row.8, row.9, row.10, row.11, row.12);
     let calendar = match (tz, open, close, reopen) {
         (Some(tz), Some(open), Some(close), Some(reopen)) => {
             build_calendar((tz, open, close, reopen, holidays)).0
@@ -580,12 +635,12 @@ pub async fn creation_basis(
         _ => BusinessCalendar::always_open(),
     };
     let (default_first, default_resolution) = DEFAULT_TARGETS;
-    Ok(CreationBasis {
+    Ok(Ok(CreationBasis {
         number,
         calendar,
         first_minutes: first.map_or(default_first, i64::from),
         resolution_minutes: resolution.map_or(default_resolution, i64::from),
-    })
+    }))
 }
 
 fn build_calendar(

@@ -342,15 +342,14 @@ pub async fn create(
     let valid = rules::validate_new(&input)?;
     let mut conn = db.acquire().await?;
     let mut tx = conn.begin().await?;
-    rules::check_links(&mut tx, &valid).await?;
-    let id = create_in(&mut tx, state, &actor, &valid, channel).await?;
+    let basis = repo::creation_basis(&mut tx, &valid, true)
+        .await?
+        .map_err(rules::link_errors)?;
+    let id = create_in(&mut tx, state, &actor, &valid, basis, channel).await?;
     tx.commit().await?;
-    // Announced after the commit: PostgreSQL serialises the commits of transactions that
-    // NOTIFY, which capped creation at one ticket per disk flush.
-    if let Err(e) = repo::announce_after_commit(&mut *conn, id, valid.account_id).await {
-        tracing::warn!(ticket_id = %id, error = %e, "could not announce the new ticket");
-    }
-    repo::find(&mut *conn, id)
+    // Announced after the commit, with the read-back: PostgreSQL serialises the commits of
+    // transactions that NOTIFY, which capped creation at one ticket per disk flush.
+    repo::find_announced(&mut *conn, id)
         .await?
         .ok_or(ServiceError::NotFound)
 }
@@ -398,7 +397,12 @@ pub async fn create_for_contact(
         name,
         staff: false,
     };
-    let id = create_in(tx, state, &actor, &valid, channel).await?;
+    // The links come from the contact's own record: nothing to check, and a mail must become
+    // a ticket even if its default type has been retired since.
+    let basis = repo::creation_basis(tx, &valid, false)
+        .await?
+        .map_err(rules::link_errors)?;
+    let id = create_in(tx, state, &actor, &valid, basis, channel).await?;
     // Inside the caller's transaction, so that the notice only goes out if it commits.
     repo::announce(&mut *tx, id, valid.account_id).await?;
     Ok(id)
@@ -409,10 +413,10 @@ async fn create_in(
     state: &AppState,
     actor: &Actor,
     valid: &rules::ValidTicket,
+    basis: repo::CreationBasis,
     channel: TicketChannel,
 ) -> Result<TicketId, ServiceError> {
     let now = Utc::now();
-    let basis = repo::creation_basis(tx, valid.priority).await?;
     let number = basis.number;
     let assignee = match valid.team_id {
         Some(team) => repo::next_in_rotation(tx, team).await?,
