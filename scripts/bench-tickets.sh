@@ -172,6 +172,13 @@ echo "==> pgbench: one-row insert, same server, same concurrency"
 psql "$DATABASE_URL" -qc "CREATE TABLE IF NOT EXISTS bench_insert (id uuid PRIMARY KEY, subject text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
 echo "INSERT INTO bench_insert (id, subject) VALUES (gen_random_uuid(), 'Printer jams at the desk');" > "$work/insert.sql"
 tps=$(pgbench -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
+# A second reference: the ticket row by itself, as the API writes it (its indexes, foreign keys
+# and triggers), without its history, event, notices, HTTP or JSON.
+cat > "$work/ticket.sql" <<SQL
+INSERT INTO ticket (id, subject, description, ticket_type, priority, status, channel, account_id, first_response_due, resolution_due)
+VALUES (gen_random_uuid(), 'Printer jams at the desk', 'It jams on every second receipt.', 'hardware', 'high', 'new', 'api', '$account', now() + interval '2 hours', now() + interval '16 hours');
+SQL
+ticket_tps=$(pgbench -n -c 16 -j 2 -T "$secs" -f "$work/ticket.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
 
 cat <<REPORT
 
@@ -183,5 +190,6 @@ $results
 | measure | value |
 | --- | --- |
 | pgbench single-row insert, 16 clients | ${tps} tx/s |
+| pgbench inserting the ticket row alone, 16 clients | ${ticket_tps} tx/s |
 | CPU per created ticket, concurrency 16 | ${split} |
 REPORT
