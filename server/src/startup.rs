@@ -80,6 +80,7 @@ pub fn state(config: &Config, db: PgPool) -> Result<AppState, StartupError> {
             mail_from: config.mail_from.clone(),
             ..Settings::default()
         },
+        ticket_intake: Default::default(),
     })
 }
 

@@ -1,4 +1,5 @@
 use super::email::Mailer;
+use super::tickets::intake::TicketIntake;
 use sqlx::PgPool;
 
 /// Settings the domain needs at run time (the server's config builds them).
@@ -33,4 +34,6 @@ pub struct AppState {
     pub db: PgPool,
     pub mailer: Mailer,
     pub settings: Settings,
+    /// New tickets are committed in batches (group commit): see `tickets::intake`.
+    pub ticket_intake: TicketIntake,
 }

@@ -746,3 +746,90 @@ fn new_ticket_for(account: AccountId) -> NewTicket {
         ..new_ticket("Scanner")
     }
 }
+
+#[tokio::test]
+async fn tickets_raised_at_the_same_moment_commit_together_and_each_caller_gets_its_own_answer() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let globex = app.account("Globex", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let (_, globex_contact, _) = app.client_user(globex).await;
+    // The database itself refuses one of them (a constraint of this test's database).
+    sqlx::query("ALTER TABLE ticket ADD CONSTRAINT test_refused CHECK (subject <> 'Refused by the database')")
+        .execute(&app.db)
+        .await
+        .expect("constraint");
+    let inputs: Vec<NewTicket> = (0..16)
+        .map(|i| {
+            let mut t = new_ticket_for(acme);
+            t.subject = match i {
+                5 => "Refused by the database".into(),
+                _ => format!("Scanner {i}"),
+            };
+            if i == 9 {
+                t.contact_id = Some(globex_contact);
+            }
+            t
+        })
+        .collect();
+    let answers = futures_util::future::join_all(
+        inputs
+            .iter()
+            .map(|t| tickets::create(&app.state, &agent, t, TicketChannel::Api)),
+    )
+    .await;
+    let mut numbers = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
+        match i {
+            5 => assert!(answer.is_err(), "the refused ticket is refused"),
+            9 => assert_eq!(field_names(answer.unwrap_err()), vec!["contact_id"]),
+            _ => {
+                let t = answer.expect("the other tickets are raised");
+                assert_eq!(
+                    t.summary.subject,
+                    format!("Scanner {i}"),
+                    "each caller gets its own"
+                );
+                numbers.push(t.summary.number);
+            }
+        }
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 14, "fourteen tickets, fourteen numbers");
+    let (tickets, desk): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), (SELECT count(*) FROM notification WHERE title LIKE 'New ticket #%')
+         FROM ticket",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("counts");
+    assert_eq!(
+        tickets, 14,
+        "a refusal in a batch leaves the others standing"
+    );
+    assert_eq!(desk, 14, "the desk hears of each ticket once");
+    // An integration's key: nothing to look up before the intake, so on the test's single
+    // thread all eight are queued before the first batch starts.
+    let integration = Caller::Staff(StaffCaller {
+        user_id: None,
+        api_key_id: None,
+        role: Role::SupportAgent,
+    });
+    let scanner = new_ticket_for(acme);
+    let again = futures_util::future::join_all(
+        (0..8).map(|_| tickets::create(&app.state, &integration, &scanner, TicketChannel::Api)),
+    )
+    .await;
+    assert!(again.iter().all(|a| a.is_ok()));
+    let batched: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT xmin::text) FROM ticket WHERE subject = 'Scanner'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("transactions");
+    assert_eq!(
+        batched, 1,
+        "eight tickets raised at once commit in one transaction"
+    );
+}

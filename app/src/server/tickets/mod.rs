@@ -8,6 +8,7 @@
 
 pub mod attachments;
 pub mod inbound;
+pub mod intake;
 pub mod repo;
 pub mod rules;
 pub mod search;

@@ -214,7 +214,6 @@ pub struct NewRow<'a> {
     pub tags: &'a [String],
     pub first_response_due: DateTime<Utc>,
     pub resolution_due: DateTime<Utc>,
-    pub now: DateTime<Utc>,
 }
 
 /// What is written with a new ticket: its first history line, the desk's notice and the
@@ -236,74 +235,100 @@ pub struct DeskNotice<'a> {
     pub body: &'a str,
 }
 
-/// Inserts the ticket with its history line, the `ticket.created` event and the support
-/// desk's notifications and mails, in one statement: creation is the hot write path, and
-/// each round trip inside its transaction costs as much as a row.
-pub async fn insert(
+/// A new ticket with everything written with it.
+pub struct NewTicketRows<'a> {
+    pub row: NewRow<'a>,
+    pub created: Created<'a>,
+}
+
+/// Inserts new tickets, each with its history line, its `ticket.created` event and the
+/// support desk's notifications and mails, in one statement for the whole batch: creation is
+/// the hot write path, and a statement (its round trip, executor start and commit) costs
+/// far more than the rows it writes. The batch comes from the ticket intake (group commit).
+pub async fn insert_many(
     tx: &mut PgConnection,
-    t: &NewRow<'_>,
-    c: &Created<'_>,
+    tickets: &[NewTicketRows<'_>],
+    now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let col = |f: &dyn Fn(&NewTicketRows<'_>) -> String| -> Vec<String> {
+        tickets.iter().map(f).collect()
+    };
+    let uuid = |f: &dyn Fn(&NewTicketRows<'_>) -> Option<uuid::Uuid>| -> Vec<Option<uuid::Uuid>> {
+        tickets.iter().map(f).collect()
+    };
     sqlx::query(&format!(
-        "WITH new_ticket AS (
+        "WITH input AS (
+            SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[],
+                $14::jsonb[], $15::timestamptz[], $16::timestamptz[], $17::uuid[], $18::text[], $19::text[],
+                $20::jsonb[], $21::text[], $22::text[], $23::text[], $24::text[]) WITH ORDINALITY
+              AS i(id, number, subject, description, ticket_type, priority, channel, account_id, location_id,
+                   asset_serial, contact_id, assignee_id, team_id, tags, first_response_due, resolution_due,
+                   actor_user_id, actor_name, history, event, title, link, mail_subject, mail_body, ord)
+         ), new_ticket AS (
             INSERT INTO ticket (id, number, subject, description, ticket_type, priority, status, channel,
                 account_id, location_id, asset_serial, contact_id, assignee_id, team_id, tags,
                 first_response_due, resolution_due, created_at, updated_at)
-            VALUES ($1, $17, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+            SELECT id, number, subject, description, ticket_type, priority, 'new', channel, account_id,
+                location_id, asset_serial, contact_id, assignee_id, team_id,
+                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $25, $25
+            FROM input ORDER BY ord
             RETURNING id
          ), history AS (
             INSERT INTO ticket_event (ticket_id, actor_user_id, actor_name, field, new_value)
-            SELECT id, $18, $19, 'created', $20 FROM new_ticket
+            SELECT i.id, i.actor_user_id, i.actor_name, 'created', i.history FROM input i JOIN new_ticket USING (id)
          ), event AS (
             INSERT INTO domain_event (kind, subject_id, payload)
-            SELECT 'ticket.created', id, $21 FROM new_ticket
+            SELECT 'ticket.created', i.id, i.event FROM input i JOIN new_ticket USING (id) ORDER BY i.ord
          ), {DESK}"
     ))
-    .bind(t.id)
-    .bind(t.subject)
-    .bind(t.description)
-    .bind(t.ticket_type)
-    .bind(t.priority.as_str())
-    .bind(t.channel.as_str())
-    .bind(t.account_id)
-    .bind(t.location_id)
-    .bind(t.asset_serial)
-    .bind(t.contact_id)
-    .bind(t.assignee_id)
-    .bind(t.team_id)
-    .bind(t.tags)
-    .bind(t.first_response_due)
-    .bind(t.resolution_due)
-    .bind(t.now)
-    .bind(c.number)
-    .bind(c.actor.0)
-    .bind(c.actor.1)
-    .bind(c.history)
-    .bind(&c.event)
-    .bind(c.desk.title)
-    .bind(c.desk.link)
-    .bind(c.desk.subject)
-    .bind(c.desk.body)
+    .bind(tickets.iter().map(|t| t.row.id.0).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|t| t.created.number).collect::<Vec<_>>())
+    .bind(col(&|t| t.row.subject.to_string()))
+    .bind(col(&|t| t.row.description.to_string()))
+    .bind(col(&|t| t.row.ticket_type.to_string()))
+    .bind(col(&|t| t.row.priority.as_str().to_string()))
+    .bind(col(&|t| t.row.channel.as_str().to_string()))
+    .bind(tickets.iter().map(|t| t.row.account_id.0).collect::<Vec<_>>())
+    .bind(uuid(&|t| t.row.location_id.map(|l| l.0)))
+    .bind(tickets.iter().map(|t| t.row.asset_serial).collect::<Vec<_>>())
+    .bind(uuid(&|t| t.row.contact_id.map(|c| c.0)))
+    .bind(uuid(&|t| t.row.assignee_id.map(|u| u.0)))
+    .bind(uuid(&|t| t.row.team_id.map(|m| m.0)))
+    .bind(tickets.iter().map(|t| serde_json::json!(t.row.tags)).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|t| t.row.first_response_due).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|t| t.row.resolution_due).collect::<Vec<_>>())
+    .bind(uuid(&|t| t.created.actor.0.map(|u| u.0)))
+    .bind(col(&|t| t.created.actor.1.to_string()))
+    .bind(col(&|t| t.created.history.to_string()))
+    .bind(tickets.iter().map(|t| t.created.event.clone()).collect::<Vec<_>>())
+    .bind(col(&|t| t.created.desk.title.to_string()))
+    .bind(col(&|t| t.created.desk.link.to_string()))
+    .bind(col(&|t| t.created.desk.subject.to_string()))
+    .bind(col(&|t| t.created.desk.body.to_string()))
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
-/// The support desk of a new ticket: active support users, the team's members when the team
-/// has any ($12); each gets an in-app notification ($22 title, $23 link) and a mail ($24
-/// subject, $25 body) as they chose: one by one, in the daily digest, or none.
+/// The support desk of each new ticket: active support users, the team's members when the
+/// ticket's team has any; each gets an in-app notification and a mail as they chose: one by
+/// one, in the daily digest, or none.
 const DESK: &str = "desk AS (
-        SELECT u.id, u.email, coalesce(p.email_mode, 'immediate') AS mode FROM app_user u
+        SELECT i.ord, i.title, i.link, i.mail_subject, i.mail_body, u.id AS user_id, u.email,
+               coalesce(p.email_mode, 'immediate') AS mode
+        FROM input i JOIN new_ticket USING (id)
+        JOIN app_user u ON u.is_active AND u.role IN ('support_manager', 'support_agent')
+          AND (i.team_id IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = i.team_id AND m.user_id = u.id)
+               OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = i.team_id))
         LEFT JOIN notification_preference p ON p.user_id = u.id
-        WHERE u.is_active AND u.role IN ('support_manager', 'support_agent')
-          AND ($12::uuid IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $12 AND m.user_id = u.id)
-               OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = $12))
      ), in_app AS (
         INSERT INTO notification (id, user_id, title, link, digest_pending)
-        SELECT gen_random_uuid(), id, $22, $23, mode = 'daily_digest' FROM desk
+        SELECT gen_random_uuid(), user_id, title, link, mode = 'daily_digest' FROM desk ORDER BY ord, user_id
      )
      INSERT INTO outbound_email (id, to_address, subject, body_text)
-     SELECT gen_random_uuid(), email, $24, $25 FROM desk WHERE mode = 'immediate' ORDER BY email";
+     SELECT gen_random_uuid(), email, mail_subject, mail_body FROM desk WHERE mode = 'immediate' ORDER BY ord, email";
 
 pub async fn record_event(
     tx: &mut PgConnection,
@@ -343,24 +368,25 @@ pub async fn announce(
     Ok(())
 }
 
-/// Reads a ticket that has just been committed and announces it (LISTEN steward_tickets), in
-/// one round trip and a transaction of its own. That transaction holds nothing durable, so it
-/// commits without waiting for the WAL flush: commits of notifying transactions are serialised
-/// under a global lock, and waiting for a flush there capped announcements at one per disk
-/// flush. Never call it inside a transaction.
+/// Reads tickets that have just been committed and announces them (LISTEN steward_tickets),
+/// in one round trip and a transaction of its own. That transaction holds nothing durable,
+/// so it commits without waiting for the WAL flush: commits of notifying transactions are
+/// serialised under a global lock, and waiting for a flush there capped announcements at one
+/// per disk flush. Never call it inside a transaction.
 pub async fn find_announced(
     db: impl PgExecutor<'_>,
-    id: TicketId,
-) -> Result<Option<Ticket>, sqlx::Error> {
+    ids: &[TicketId],
+) -> Result<Vec<Ticket>, sqlx::Error> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, t.description, t.location_id, l.name AS location_name, t.asset_serial,
             t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at,
             set_config('synchronous_commit', 'off', true) AS durability,
             pg_notify('steward_tickets', json_build_object('ticket_id', t.id, 'account_id', t.account_id)::text) AS notice
-         {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = $1"
+         {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = ANY($1)"
     );
-    let row: Option<TicketRow> = sqlx::query_as(&sql).bind(id).fetch_optional(db).await?;
-    Ok(row.map(Ticket::from))
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+    let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(ids).fetch_all(db).await?;
+    Ok(rows.into_iter().map(Ticket::from).collect())
 }
 
 pub async fn emit(
@@ -561,16 +587,17 @@ pub struct LinkCheck {
     pub team_ok: bool,
 }
 
-/// The basis of a new ticket, read in the same round trip as its link checks
-/// because creation is the desk's hottest write. When the links are checked and one fails,
-/// no number is drawn (human numbers keep no gaps for refused input) and the checks come
-/// back as the error.
-pub async fn creation_basis(
+/// The basis of each new ticket of a batch, read in the same round trip as their link
+/// checks because creation is the desk's hottest write. When the links are checked and one
+/// fails, that ticket draws no number (human numbers keep no gaps for refused input) and its
+/// checks come back as its error.
+pub async fn creation_bases(
     db: &mut PgConnection,
-    v: &ValidTicket,
+    tickets: &[&ValidTicket],
     check_links: bool,
-) -> Result<Result<CreationBasis, LinkCheck>, sqlx::Error> {
+) -> Result<Vec<Result<CreationBasis, LinkCheck>>, sqlx::Error> {
     type Row = (
+        i64,
         bool,
         bool,
         bool,
@@ -585,62 +612,71 @@ pub async fn creation_basis(
         Option<i32>,
         Option<i32>,
     );
-    let row: Row = sqlx::query_as(
-        "WITH RECURSIVE tree(id) AS (
-            SELECT id FROM account WHERE id = $2
-            UNION SELECT a.id FROM account a JOIN tree ON a.parent_id = tree.id
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH RECURSIVE input AS (
+            SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[])
+              WITH ORDINALITY AS i(ticket_type, account_id, location_id, contact_id, team_id, priority, ord)
+         ), tree(root, id) AS (
+            SELECT id, id FROM account WHERE id IN (SELECT account_id FROM input)
+            UNION SELECT tree.root, a.id FROM account a JOIN tree ON a.parent_id = tree.id
          ), links AS (
-            SELECT EXISTS (SELECT 1 FROM ticket_type WHERE key = $1 AND active) AS type_ok,
-                   EXISTS (SELECT 1 FROM tree WHERE id = $2) AS account_ok,
-                   $3::uuid IS NULL OR EXISTS (SELECT 1 FROM tree WHERE id = $3) AS location_ok,
-                   $4::uuid IS NULL OR EXISTS (SELECT 1 FROM contact c JOIN tree ON tree.id = c.account_id
-                                               WHERE c.id = $4) AS contact_ok,
-                   $5::uuid IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = $5) AS team_ok
+            SELECT i.ord, i.priority,
+                   EXISTS (SELECT 1 FROM ticket_type WHERE key = i.ticket_type AND active) AS type_ok,
+                   EXISTS (SELECT 1 FROM tree WHERE root = i.account_id AND id = i.account_id) AS account_ok,
+                   i.location_id IS NULL
+                     OR EXISTS (SELECT 1 FROM tree WHERE root = i.account_id AND id = i.location_id) AS location_ok,
+                   i.contact_id IS NULL
+                     OR EXISTS (SELECT 1 FROM contact c JOIN tree ON tree.id = c.account_id
+                                WHERE tree.root = i.account_id AND c.id = i.contact_id) AS contact_ok,
+                   i.team_id IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = i.team_id) AS team_ok
+            FROM input i
          )
-         SELECT l.type_ok, l.account_ok, l.location_ok, l.contact_ok, l.team_ok,
+         SELECT l.ord, l.type_ok, l.account_ok, l.location_ok, l.contact_ok, l.team_ok,
                 CASE WHEN NOT $7 OR (l.type_ok AND l.account_ok AND l.location_ok AND l.contact_ok AND l.team_ok)
                      THEN nextval('ticket_number_seq') END,
                 c.time_zone, c.open_minute, c.close_minute, c.reopen_days, ARRAY(SELECT day FROM holiday),
                 p.first_response_minutes, p.resolution_minutes
          FROM links l
          LEFT JOIN business_calendar c ON true
-         LEFT JOIN sla_policy p ON p.priority = $6",
+         LEFT JOIN sla_policy p ON p.priority = l.priority
+         ORDER BY l.ord",
     )
-    .bind(&v.ticket_type)
-    .bind(v.account_id)
-    .bind(v.location_id)
-    .bind(v.contact_id)
-    .bind(v.team_id)
-    .bind(v.priority.as_str())
+    .bind(tickets.iter().map(|v| v.ticket_type.as_str()).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|v| v.account_id.0).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|v| v.location_id.map(|l| l.0)).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|v| v.contact_id.map(|c| c.0)).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|v| v.team_id.map(|t| t.0)).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|v| v.priority.as_str()).collect::<Vec<_>>())
     .bind(check_links)
-    .fetch_one(&mut *db)
+    .fetch_all(&mut *db)
     .await?;
-    let (type_ok, account_ok, location_ok, contact_ok, team_ok, number) =
-        (row.0, row.1, row.2, row.3, row.4, row.5);
-    let Some(number) = number else {
-        return Ok(Err(LinkCheck {
-            type_ok,
-            account_ok,
-            location_ok,
-            contact_ok,
-            team_ok,
-        }));
-    };
-    let (tz, open, close, reopen, holidays, first, resolution) =
-        (row.6, row.7, row.8, row.9, row.10, row.11, row.12);
-    let calendar = match (tz, open, close, reopen) {
-        (Some(tz), Some(open), Some(close), Some(reopen)) => {
-            build_calendar((tz, open, close, reopen, holidays)).0
-        }
-        _ => BusinessCalendar::always_open(),
-    };
     let (default_first, default_resolution) = DEFAULT_TARGETS;
-    Ok(Ok(CreationBasis {
-        number,
-        calendar,
-        first_minutes: first.map_or(default_first, i64::from),
-        resolution_minutes: resolution.map_or(default_resolution, i64::from),
-    }))
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let Some(number) = row.6 else {
+                return Err(LinkCheck {
+                    type_ok: row.1,
+                    account_ok: row.2,
+                    location_ok: row.3,
+                    contact_ok: row.4,
+                    team_ok: row.5,
+                });
+            };
+            let calendar = match (row.7, row.8, row.9, row.10) {
+                (Some(tz), Some(open), Some(close), Some(reopen)) => {
+                    build_calendar((tz, open, close, reopen, row.11)).0
+                }
+                _ => BusinessCalendar::always_open(),
+            };
+            Ok(CreationBasis {
+                number,
+                calendar,
+                first_minutes: row.12.map_or(default_first, i64::from),
+                resolution_minutes: row.13.map_or(default_resolution, i64::from),
+            })
+        })
+        .collect())
 }
 
 fn build_calendar(

@@ -14,7 +14,7 @@ use crate::types::{
 };
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{Acquire, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 
 pub const DEFAULT_PER_PAGE: u32 = 25;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -340,18 +340,18 @@ pub async fn create(
         }
     };
     let valid = rules::validate_new(&input)?;
-    let mut conn = db.acquire().await?;
-    let mut tx = conn.begin().await?;
-    let basis = repo::creation_basis(&mut tx, &valid, true)
-        .await?
-        .map_err(rules::link_errors)?;
-    let id = create_in(&mut tx, state, &actor, &valid, basis, channel).await?;
-    tx.commit().await?;
-    // Announced after the commit, with the read-back: PostgreSQL serialises the commits of
-    // transactions that NOTIFY, which capped creation at one ticket per disk flush.
-    repo::find_announced(&mut *conn, id)
-        .await?
-        .ok_or(ServiceError::NotFound)
+    // Committed in a batch with whatever else is being raised at the moment (group commit).
+    state
+        .ticket_intake
+        .raise(
+            state,
+            ToRaise {
+                actor,
+                valid,
+                channel,
+            },
+        )
+        .await
 }
 
 /// The active contact with this address, for staff naming a ticket's requester.
@@ -391,86 +391,166 @@ pub async fn create_for_contact(
     input.account_id = Some(account);
     input.contact_id = Some(contact);
     let valid = rules::validate_new(&input)?;
-    let actor = Actor {
-        user_id: None,
-        contact_id: Some(contact),
-        name,
-        staff: false,
+    let item = ToRaise {
+        actor: Actor {
+            user_id: None,
+            contact_id: Some(contact),
+            name,
+            staff: false,
+        },
+        valid,
+        channel,
     };
     // The links come from the contact's own record: nothing to check, and a mail must become
     // a ticket even if its default type has been retired since.
-    let basis = repo::creation_basis(tx, &valid, false)
+    let id = raise_in(tx, state, &[&item], false)
         .await?
-        .map_err(rules::link_errors)?;
-    let id = create_in(tx, state, &actor, &valid, basis, channel).await?;
+        .pop()
+        .ok_or(ServiceError::NotFound)??;
     // Inside the caller's transaction, so that the notice only goes out if it commits.
-    repo::announce(&mut *tx, id, valid.account_id).await?;
+    repo::announce(&mut *tx, id, item.valid.account_id).await?;
     Ok(id)
 }
 
-async fn create_in(
+/// A ticket checked and ready to be raised: who raises it, what it says, how it came.
+#[derive(Debug, Clone)]
+pub struct ToRaise {
+    pub actor: Actor,
+    pub valid: rules::ValidTicket,
+    pub channel: TicketChannel,
+}
+
+/// What one raised ticket needs between its insert and the statements after it.
+struct Prepared<'a> {
+    item: &'a ToRaise,
+    id: TicketId,
+    number: i64,
+    assignee: Option<UserId>,
+    first_response_due: DateTime<Utc>,
+    resolution_due: DateTime<Utc>,
+    history: String,
+    link: String,
+    title: String,
+    subject: String,
+    body: String,
+}
+
+/// Raises tickets inside the caller's transaction, the batch in one insert statement: its
+/// links checked (when `check_links`), numbers drawn, SLA due times computed, round-robin
+/// assignment, the history line, the event, the desk's notices and the client's
+/// acknowledgement. A ticket whose links fail gets its field errors and the others go on;
+/// an error of the database fails the whole batch.
+pub(crate) async fn raise_in(
     tx: &mut PgConnection,
     state: &AppState,
-    actor: &Actor,
-    valid: &rules::ValidTicket,
-    basis: repo::CreationBasis,
-    channel: TicketChannel,
-) -> Result<TicketId, ServiceError> {
+    items: &[&ToRaise],
+    check_links: bool,
+) -> Result<Vec<Result<TicketId, ServiceError>>, ServiceError> {
     let now = Utc::now();
-    let number = basis.number;
-    let assignee = match valid.team_id {
-        Some(team) => repo::next_in_rotation(tx, team).await?,
-        None => None,
-    };
-    let id = TicketId::new();
-    let link = format!("/console/tickets/{id}");
-    let url = format!("{}{link}", state.settings.public_url);
-    repo::insert(
-        tx,
-        &repo::NewRow {
+    let valids: Vec<&rules::ValidTicket> = items.iter().map(|i| &i.valid).collect();
+    let bases = repo::creation_bases(tx, &valids, check_links).await?;
+    let mut results = Vec::with_capacity(items.len());
+    let mut ready = Vec::with_capacity(items.len());
+    for (item, basis) in items.iter().zip(bases) {
+        let basis = match basis {
+            Ok(basis) => basis,
+            Err(links) => {
+                results.push(Err(rules::link_errors(links)));
+                continue;
+            }
+        };
+        let valid = &item.valid;
+        let assignee = match valid.team_id {
+            Some(team) => repo::next_in_rotation(tx, team).await?,
+            None => None,
+        };
+        let id = TicketId::new();
+        let number = basis.number;
+        let link = format!("/console/tickets/{id}");
+        let url = format!("{}{link}", state.settings.public_url);
+        results.push(Ok(id));
+        ready.push(Prepared {
+            item,
             id,
-            subject: &valid.subject,
-            description: &valid.description,
-            ticket_type: &valid.ticket_type,
-            priority: valid.priority,
-            channel,
-            account_id: valid.account_id,
-            location_id: valid.location_id,
-            asset_serial: valid.asset_serial.as_deref(),
-            contact_id: valid.contact_id,
-            assignee_id: assignee,
-            team_id: valid.team_id,
-            tags: &valid.tags,
+            number,
+            assignee,
             first_response_due: basis.calendar.add_business_minutes(now, basis.first_minutes),
             resolution_due: basis
                 .calendar
                 .add_business_minutes(now, basis.resolution_minutes),
-            now,
-        },
-        &repo::Created {
-            number,
-            actor: actor.tag(),
-            history: &format!("#{number} via {}", channel.label()),
+            history: format!("#{number} via {}", item.channel.label()),
             // The support desk hears of every new ticket: in the app, and by mail.
-            desk: repo::DeskNotice {
-                title: &format!("New ticket #{number}: {}", valid.subject),
-                link: &link,
-                subject: &format!("[#{number}] New ticket: {}", valid.subject),
-                body: &format!(
-                    "{} raised a ticket via {}.\n\n{}\n\n{}\n\nOpen it: {url}\n\nYou get these mails one by one; choose a daily digest or none on your notifications page.\n",
-                    actor.name,
-                    channel.label(),
-                    valid.subject,
-                    valid.description
-                ),
-            },
-            event: serde_json::json!({ "number": number, "channel": channel.as_str() }),
-        },
-    )
-    .await
-    .map_err(ServiceError::from_db)?;
-    if assignee.is_some() {
-        let name = repo::user_name(tx, assignee).await?;
+            title: format!("New ticket #{number}: {}", valid.subject),
+            subject: format!("[#{number}] New ticket: {}", valid.subject),
+            body: format!(
+                "{} raised a ticket via {}.\n\n{}\n\n{}\n\nOpen it: {url}\n\nYou get these mails one by one; choose a daily digest or none on your notifications page.\n",
+                item.actor.name,
+                item.channel.label(),
+                valid.subject,
+                valid.description
+            ),
+            link,
+        });
+    }
+    if ready.is_empty() {
+        return Ok(results);
+    }
+    let rows: Vec<repo::NewTicketRows<'_>> = ready
+        .iter()
+        .map(|p| {
+            let v = &p.item.valid;
+            repo::NewTicketRows {
+                row: repo::NewRow {
+                    id: p.id,
+                    subject: &v.subject,
+                    description: &v.description,
+                    ticket_type: &v.ticket_type,
+                    priority: v.priority,
+                    channel: p.item.channel,
+                    account_id: v.account_id,
+                    location_id: v.location_id,
+                    asset_serial: v.asset_serial.as_deref(),
+                    contact_id: v.contact_id,
+                    assignee_id: p.assignee,
+                    team_id: v.team_id,
+                    tags: &v.tags,
+                    first_response_due: p.first_response_due,
+                    resolution_due: p.resolution_due,
+                },
+                created: repo::Created {
+                    number: p.number,
+                    actor: p.item.actor.tag(),
+                    history: &p.history,
+                    desk: repo::DeskNotice {
+                        title: &p.title,
+                        link: &p.link,
+                        subject: &p.subject,
+                        body: &p.body,
+                    },
+                    event: serde_json::json!({ "number": p.number, "channel": p.item.channel.as_str() }),
+                },
+            }
+        })
+        .collect();
+    repo::insert_many(tx, &rows, now)
+        .await
+        .map_err(ServiceError::from_db)?;
+    for p in &ready {
+        after_insert(tx, state, p).await?;
+    }
+    Ok(results)
+}
+
+/// What follows a ticket's insert one ticket at a time: the round-robin line in its history
+/// and the client's acknowledgement.
+async fn after_insert(
+    tx: &mut PgConnection,
+    state: &AppState,
+    p: &Prepared<'_>,
+) -> Result<(), ServiceError> {
+    let (id, number, valid, actor) = (p.id, p.number, &p.item.valid, &p.item.actor);
+    if p.assignee.is_some() {
+        let name = repo::user_name(tx, p.assignee).await?;
         repo::record_event(
             tx,
             id,
@@ -505,7 +585,7 @@ async fn create_in(
         }
     }
     tracing::info!(ticket_id = %id, number, "ticket created");
-    Ok(id)
+    Ok(())
 }
 
 async fn contact_email(
