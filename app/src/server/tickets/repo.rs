@@ -715,6 +715,16 @@ pub async fn targets(
 }
 
 /// The next member of an auto-assigning team, in turn after the last one given a ticket.
+/// Locks the rotation of these teams (sorted) for the rest of the transaction.
+pub async fn lock_rotations(tx: &mut PgConnection, teams: &[TeamId]) -> Result<(), sqlx::Error> {
+    let teams: Vec<uuid::Uuid> = teams.iter().map(|t| t.0).collect();
+    sqlx::query("SELECT 1 FROM team WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(teams)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn next_in_rotation(
     tx: &mut PgConnection,
     team: TeamId,

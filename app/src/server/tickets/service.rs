@@ -8,9 +8,9 @@ use crate::server::auth::{Caller, Permission};
 use crate::server::email::{self, ThreadedMail};
 use crate::server::{AppState, ServiceError};
 use crate::types::{
-    AccountId, ContactId, MessageId, NewTicket, Ticket, TicketChanges, TicketChannel, TicketDetail,
-    TicketFilter, TicketId, TicketMessage, TicketOptions, TicketPage, TicketSort, TicketStatus,
-    TicketView, TicketViewCounts, UserId,
+    AccountId, ContactId, MessageId, NewTicket, TeamId, Ticket, TicketChanges, TicketChannel,
+    TicketDetail, TicketFilter, TicketId, TicketMessage, TicketOptions, TicketPage, TicketSort,
+    TicketStatus, TicketView, TicketViewCounts, UserId,
 };
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -449,6 +449,14 @@ pub(crate) async fn raise_in(
     let now = Utc::now();
     let valids: Vec<&rules::ValidTicket> = items.iter().map(|i| &i.valid).collect();
     let bases = repo::creation_bases(tx, &valids, check_links).await?;
+    // Round-robin locks each team's rotation; two batches naming the same teams take them in
+    // one order, so they queue rather than deadlock.
+    let mut teams: Vec<TeamId> = valids.iter().filter_map(|v| v.team_id).collect();
+    teams.sort_unstable();
+    teams.dedup();
+    if teams.len() > 1 {
+        repo::lock_rotations(tx, &teams).await?;
+    }
     let mut results = Vec::with_capacity(items.len());
     let mut ready = Vec::with_capacity(items.len());
     for (item, basis) in items.iter().zip(bases) {
