@@ -104,6 +104,11 @@ const SUMMARY_COLUMNS: &str = "t.id, t.number, t.subject, t.ticket_type, t.prior
     t.assignee_id, u.display_name AS assignee_name, t.team_id, tm.name AS team_name, t.tags, t.sla_state,
     t.first_response_due, t.resolution_due, t.first_responded_at, t.created_at, t.updated_at";
 
+/// What a ticket's detail adds to its summary (with `LEFT JOIN account l` on the location).
+const DETAIL_COLUMNS: &str =
+    "t.description, t.location_id, l.name AS location_name, t.asset_serial,
+    t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at";
+
 const JOINS: &str = " FROM ticket t
     JOIN account a ON a.id = t.account_id
     LEFT JOIN contact c ON c.id = t.contact_id
@@ -112,8 +117,7 @@ const JOINS: &str = " FROM ticket t
 
 pub async fn find(db: impl PgExecutor<'_>, id: TicketId) -> Result<Option<Ticket>, sqlx::Error> {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, t.description, t.location_id, l.name AS location_name, t.asset_serial,
-            t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at
+        "SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}
          {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = $1"
     );
     let row: Option<TicketRow> = sqlx::query_as(&sql).bind(id).fetch_optional(db).await?;
@@ -378,8 +382,7 @@ pub async fn find_announced(
     ids: &[TicketId],
 ) -> Result<Vec<Ticket>, sqlx::Error> {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, t.description, t.location_id, l.name AS location_name, t.asset_serial,
-            t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at,
+        "SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS},
             set_config('synchronous_commit', 'off', true) AS durability,
             pg_notify('steward_tickets', json_build_object('ticket_id', t.id, 'account_id', t.account_id)::text) AS notice
          {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = ANY($1)"
