@@ -18,7 +18,7 @@ use super::repo;
 use super::service::{raise_in, ToRaise};
 use crate::server::{AppState, ServiceError};
 use crate::types::{Ticket, TicketId};
-use sqlx::Acquire;
+use sqlx::Connection;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
@@ -135,7 +135,10 @@ enum Failure {
 async fn raise(state: &AppState, tickets: &[&ToRaise]) -> Result<Vec<Answer>, Failure> {
     let before = |e: sqlx::Error| Failure::BeforeCommit(e.into());
     let mut conn = state.db.acquire().await.map_err(before)?;
-    let mut tx = conn.begin().await.map_err(before)?;
+    let mut tx = (*conn)
+        .begin_with(repo::GENERIC_PLANS)
+        .await
+        .map_err(before)?;
     let raised = raise_in(&mut tx, state, tickets, true)
         .await
         .map_err(Failure::BeforeCommit)?;
@@ -147,7 +150,7 @@ async fn raise(state: &AppState, tickets: &[&ToRaise]) -> Result<Vec<Answer>, Fa
     let mut found: HashMap<TicketId, Ticket> = if ids.is_empty() {
         HashMap::new()
     } else {
-        repo::find_announced(&mut *conn, &ids)
+        repo::find_announced(&mut conn, &ids)
             .await
             .map_err(|e| Failure::AtCommit(e.into()))?
             .into_iter()

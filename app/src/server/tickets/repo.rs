@@ -10,7 +10,7 @@ use crate::types::{
     TicketStatus, TicketSummary, TicketType, TicketView, TicketViewCounts, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{Connection, PgConnection, PgExecutor, Postgres, QueryBuilder};
 use std::collections::BTreeSet;
 
 #[derive(sqlx::FromRow)]
@@ -372,23 +372,37 @@ pub async fn announce(
     Ok(())
 }
 
+/// Starts a transaction whose statements are planned once per connection (generic plans).
+/// Why: PostgreSQL plans a prepared statement afresh for every call while a plan for the
+/// given values looks cheaper than the generic one; for an array parameter it guesses ten
+/// elements, so for a batch of a few tickets the fresh plan always wins on paper, and its
+/// planning (about 1 ms for the read-back, 0.7 ms for the creation bases, measured with
+/// pg_stat_statements) costs more than the whole execution.
+pub const GENERIC_PLANS: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+
 /// Reads tickets that have just been committed and announces them (LISTEN steward_tickets),
-/// in one round trip and a transaction of its own. That transaction holds nothing durable,
-/// so it commits without waiting for the WAL flush: commits of notifying transactions are
-/// serialised under a global lock, and waiting for a flush there capped announcements at one
-/// per disk flush. Never call it inside a transaction.
+/// in a transaction of its own. That transaction holds nothing durable, so it commits
+/// without waiting for the WAL flush: commits of notifying transactions are serialised under
+/// a global lock, and waiting for a flush there capped announcements at one per disk flush.
+/// Call it outside a transaction.
 pub async fn find_announced(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     ids: &[TicketId],
 ) -> Result<Vec<Ticket>, sqlx::Error> {
+    let mut tx = conn
+        .begin_with(concat!(
+            "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan;",
+            " SET LOCAL synchronous_commit = off"
+        ))
+        .await?;
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS},
-            set_config('synchronous_commit', 'off', true) AS durability,
             pg_notify('steward_tickets', json_build_object('ticket_id', t.id, 'account_id', t.account_id)::text) AS notice
          {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = ANY($1)"
     );
     let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(ids).fetch_all(db).await?;
+    let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(ids).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     Ok(rows.into_iter().map(Ticket::from).collect())
 }
 
@@ -619,18 +633,28 @@ pub async fn creation_bases(
         "WITH RECURSIVE input AS (
             SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[])
               WITH ORDINALITY AS i(ticket_type, account_id, location_id, contact_id, team_id, priority, ord)
-         ), tree(root, id) AS (
-            SELECT id, id FROM account WHERE id IN (SELECT account_id FROM input)
-            UNION SELECT tree.root, a.id FROM account a JOIN tree ON a.parent_id = tree.id
+         ), up(ord, kind, id, parent_id) AS (
+            -- From each ticket's location, and from its contact's account, up the parents:
+            -- the ticket's account must be on the way. Walking up is one index probe a
+            -- level; walking down from the account scanned every account (1 ms at 3,000).
+            SELECT i.ord, 'location'::text, a.id, a.parent_id
+            FROM input i JOIN account a ON a.id = i.location_id
+            UNION ALL
+            SELECT i.ord, 'contact', a.id, a.parent_id
+            FROM input i JOIN contact c ON c.id = i.contact_id JOIN account a ON a.id = c.account_id
+            UNION
+            -- OFFSET 0 keeps the probe by key: planned for a guessed hundred rows, a join
+            -- would hash the whole account table.
+            SELECT up.ord, up.kind, p.id, p.parent_id
+            FROM up CROSS JOIN LATERAL (SELECT id, parent_id FROM account WHERE id = up.parent_id OFFSET 0) p
          ), links AS (
             SELECT i.ord, i.priority,
                    EXISTS (SELECT 1 FROM ticket_type WHERE key = i.ticket_type AND active) AS type_ok,
-                   EXISTS (SELECT 1 FROM tree WHERE root = i.account_id AND id = i.account_id) AS account_ok,
+                   EXISTS (SELECT 1 FROM account WHERE id = i.account_id) AS account_ok,
                    i.location_id IS NULL
-                     OR EXISTS (SELECT 1 FROM tree WHERE root = i.account_id AND id = i.location_id) AS location_ok,
+                     OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'location' AND up.id = i.account_id) AS location_ok,
                    i.contact_id IS NULL
-                     OR EXISTS (SELECT 1 FROM contact c JOIN tree ON tree.id = c.account_id
-                                WHERE tree.root = i.account_id AND c.id = i.contact_id) AS contact_ok,
+                     OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'contact' AND up.id = i.account_id) AS contact_ok,
                    i.team_id IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = i.team_id) AS team_ok
             FROM input i
          )
