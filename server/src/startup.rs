@@ -16,7 +16,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgPool};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -47,6 +47,9 @@ pub enum StartupError {
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
     // JIT compilation pays off for long analytical queries; for ours it only adds 20 ms or
     // more of compiling to queries the planner guesses are big (measured on ticket search).
@@ -57,6 +60,19 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
     Ok(PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings every connection it hands out; under load that is a round trip per
+        // query for connections in use a moment ago (12 % of ticket creation's throughput,
+        // docs/BENCHMARKS.md). Only a connection that sat idle may have been cut meanwhile
+        // (a database restart, a proxy's timeout), so only such a one is checked.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_PING {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await?)
 }

@@ -1,4 +1,5 @@
 use crate::helpers::TestApp;
+use sqlx::Connection;
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -214,5 +215,31 @@ async fn console_pages_render_their_content_on_the_server() {
             !main.contains("Loading…"),
             "{path} rendered a loading placeholder"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_pooled_connection_cut_while_idle_is_replaced_before_use() {
+    let app = TestApp::spawn().await;
+    let (api, _) = app.api_client(app::types::Role::SupportAgent).await;
+    let list = format!("{}/api/v1/tickets", app.base);
+    assert_eq!(api.get(&list).send().await.expect("list").status(), 200);
+    // The pool's connections sit idle, then the database cuts them all (as a restart would).
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let mut admin = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .expect("admin connection");
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND backend_type = 'client backend') t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .expect("terminate");
+    assert!(cut > 0, "the pool held connections");
+    // The next requests get fresh connections, not the cut ones.
+    for _ in 0..3 {
+        assert_eq!(api.get(&list).send().await.expect("list").status(), 200);
     }
 }
