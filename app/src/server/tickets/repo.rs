@@ -378,7 +378,12 @@ pub async fn announce(
 /// elements, so for a batch of a few tickets the fresh plan always wins on paper, and its
 /// planning (about 1 ms for the read-back, 0.7 ms for the creation bases, measured with
 /// pg_stat_statements) costs more than the whole execution.
-pub const GENERIC_PLANS: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+macro_rules! generic_plans {
+    () => {
+        "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
+    };
+}
+pub const GENERIC_PLANS: &str = generic_plans!();
 
 /// Reads tickets that have just been committed and announces them (LISTEN steward_tickets),
 /// in a transaction of its own. That transaction holds nothing durable, so it commits
@@ -391,8 +396,8 @@ pub async fn find_announced(
 ) -> Result<Vec<Ticket>, sqlx::Error> {
     let mut tx = conn
         .begin_with(concat!(
-            "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan;",
-            " SET LOCAL synchronous_commit = off"
+            generic_plans!(),
+            "; SET LOCAL synchronous_commit = off"
         ))
         .await?;
     let sql = format!(
