@@ -110,7 +110,7 @@ pub async fn notify(
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
     )
-    .bind(uuid::Uuid::new_v4())
+    .bind(uuid::Uuid::now_v7())
     .bind(n.user)
     .bind(n.title)
     .bind(n.link)

@@ -14,8 +14,11 @@ macro_rules! id_type {
         pub struct $name(pub Uuid);
 
         impl $name {
+            /// Time-ordered (UUIDv7): a new row's id lands at the right edge of its index, on a
+            /// page that is already in memory and already in the WAL since the last checkpoint,
+            /// not on a random page of a large index (docs/BENCHMARKS.md, "UUIDv7").
             pub fn new() -> Self {
-                Self(Uuid::new_v4())
+                Self(Uuid::now_v7())
             }
         }
 

@@ -188,11 +188,7 @@ impl TestApp {
 
     pub async fn staff_user(&self, role: Role) -> (UserId, String) {
         let id = UserId::new();
-        let email = format!(
-            "{}-{}@steward.test",
-            role.as_str(),
-            &id.0.simple().to_string()[..8]
-        );
+        let email = format!("{}-{}@steward.test", role.as_str(), unique_tag(id.0));
         let hash = passwords::hash_blocking(PASSWORD).expect("hash");
         sqlx::query(
             "INSERT INTO app_user (id, email, display_name, password_hash, kind, role) VALUES ($1, $2, $3, $4, 'staff', $5)",
@@ -212,7 +208,7 @@ impl TestApp {
     pub async fn client_user(&self, account: AccountId) -> (UserId, ContactId, String) {
         let contact = ContactId::new();
         let id = UserId::new();
-        let email = format!("client-{}@client.example", &id.0.simple().to_string()[..8]);
+        let email = format!("client-{}@client.example", unique_tag(id.0));
         sqlx::query("INSERT INTO contact (id, account_id, first_name, last_name, status) VALUES ($1, $2, 'Cli', 'Ent', 'active')")
             .bind(contact)
             .bind(account)
@@ -322,4 +318,11 @@ pub fn token_in(mails: &[ReceivedMail], to: &str, path: &str) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
+}
+
+/// Eight hex digits that tell test users apart: the end of a (time-ordered, UUIDv7) id, which
+/// is random; its start is the clock and repeats for a minute.
+fn unique_tag(id: Uuid) -> String {
+    let hex = id.simple().to_string();
+    hex[hex.len() - 8..].to_string()
 }

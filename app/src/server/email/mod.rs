@@ -37,7 +37,7 @@ pub async fn enqueue(
     sqlx::query(
         "INSERT INTO outbound_email (id, to_address, subject, body_text) VALUES ($1, $2, $3, $4)",
     )
-    .bind(Uuid::new_v4())
+    .bind(Uuid::now_v7())
     .bind(to)
     .bind(subject)
     .bind(body)
@@ -61,7 +61,7 @@ pub struct Mail<'a> {
 }
 
 pub async fn enqueue_mail(db: impl PgExecutor<'_>, mail: &Mail<'_>) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO outbound_email (id, to_address, subject, body_text, body_html, calendar, account_id, kind)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -98,7 +98,7 @@ pub async fn enqueue_threaded(
         "INSERT INTO outbound_email (id, to_address, subject, body_text, ticket_id, message_id, in_reply_to)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(Uuid::new_v4())
+    .bind(Uuid::now_v7())
     .bind(mail.to)
     .bind(mail.subject)
     .bind(mail.body)
