@@ -77,3 +77,16 @@ id_type!(OnboardingStepId);
 id_type!(DocumentId);
 id_type!(SlotId);
 id_type!(BookingId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_made_one_after_another_sort_in_the_order_they_were_made() {
+        // What keeps new rows at the right edge of their index (see `new`).
+        let ids: Vec<TicketId> = (0..2000).map(|_| TicketId::new()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert!(ids.iter().all(|i| i.0.get_version_num() == 7));
+    }
+}
