@@ -1,6 +1,5 @@
 //! The ticket intake: group commit for new tickets. Tickets raised at the same moment are
-//! written in one transaction and one insert statement, and each caller is answered once
-//! that transaction has committed.
+//! written in one insert statement, and each caller is answered once it has committed.
 //!
 //! Why: a ticket is a row with nine indexes, six foreign keys, triggers, its history, its
 //! event and the desk's notices; written alone, the statement and its commit cost several
@@ -13,13 +12,19 @@
 //! A batch runs in a task of its own, so a caller that goes away (a closed connection)
 //! cancels nobody else's ticket; an answer is sent only after the commit, so an
 //! acknowledged ticket is durable.
+//!
+//! Round trips: a batch is two statements, its bases (numbers, links, SLA calendar) and its
+//! insert, which returns the tickets as the callers are answered with them; the insert is
+//! the batch's one write and commits as it ends, so no BEGIN and COMMIT. Only round-robin
+//! assignment takes a transaction (it locks a team's rotation, then moves it on). The live
+//! announcement follows on the same connection once the callers have their answers.
 
 use super::repo;
-use super::service::{raise_in, ToRaise};
+use super::service::{needs_transaction, raise_in, ToRaise};
 use crate::server::{AppState, ServiceError};
-use crate::types::{Ticket, TicketId};
-use sqlx::Connection;
-use std::collections::{HashMap, VecDeque};
+use crate::types::{AccountId, Ticket, TicketId};
+use sqlx::{Connection, PgPool};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
 
@@ -43,12 +48,26 @@ struct Queue {
 }
 
 /// One per server instance (in `AppState`); cloning shares it.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct TicketIntake {
     queue: Arc<Mutex<Queue>>,
+    /// The intake's own connections, planning every statement once (generic plans: see
+    /// the server's `startup::intake_pool`).
+    db: PgPool,
 }
 
 impl TicketIntake {
+    /// Connections the intake needs at most: each running batch's, and each one's while it
+    /// still announces the batch before it.
+    pub const CONNECTIONS: u32 = 2 * BATCHES as u32;
+
+    pub fn new(db: PgPool) -> Self {
+        TicketIntake {
+            queue: Arc::default(),
+            db,
+        }
+    }
+
     /// Raises a checked ticket; answers with it once its batch has committed.
     pub async fn raise(&self, state: &AppState, ticket: ToRaise) -> Answer {
         let (answer, answered) = oneshot::channel();
@@ -62,7 +81,7 @@ impl TicketIntake {
             start
         };
         if start {
-            tokio::spawn(run(state.clone(), self.queue.clone()));
+            tokio::spawn(run(state.clone(), self.clone()));
         }
         answered.await.unwrap_or_else(|_| {
             Err(ServiceError::Internal(
@@ -75,10 +94,10 @@ impl TicketIntake {
 /// Commits batches until nobody is waiting. The check for an empty queue and the count of
 /// running batches change under one lock, so a ticket is never left waiting with no batch
 /// to take it.
-async fn run(state: AppState, queue: Arc<Mutex<Queue>>) {
+async fn run(state: AppState, intake: TicketIntake) {
     loop {
         let batch: Vec<Waiting> = {
-            let mut q = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut q = intake.queue.lock().unwrap_or_else(PoisonError::into_inner);
             if q.waiting.is_empty() {
                 q.running -= 1;
                 return;
@@ -88,23 +107,23 @@ async fn run(state: AppState, queue: Arc<Mutex<Queue>>) {
         };
         // In a task of its own so that a panic loses that batch's answers (its callers hear
         // an error), not the intake.
-        let state = state.clone();
-        if let Err(e) = tokio::spawn(async move { commit(&state, batch).await }).await {
+        let (state, db) = (state.clone(), intake.db.clone());
+        if let Err(e) = tokio::spawn(async move { commit(&state, &db, batch).await }).await {
             tracing::error!(error = %e, "a batch of new tickets failed");
         }
     }
 }
 
-async fn commit(state: &AppState, batch: Vec<Waiting>) {
+async fn commit(state: &AppState, db: &PgPool, batch: Vec<Waiting>) {
     let tickets: Vec<&ToRaise> = batch.iter().map(|w| &w.ticket).collect();
-    let answers = match raise(state, &tickets).await {
+    let answers = match raise(state, db, &tickets).await {
         Ok(answers) => answers,
         // A failure before the commit wrote nothing: each ticket is tried alone, so that one
         // the database refuses does not take the others with it.
         Err(Failure::BeforeCommit(_)) if batch.len() > 1 => {
             let mut answers = Vec::with_capacity(batch.len());
             for ticket in &tickets {
-                answers.push(match raise(state, &[*ticket]).await {
+                answers.push(match raise(state, db, &[*ticket]).await {
                     Ok(mut one) => one.pop().unwrap_or(Err(ServiceError::NotFound)),
                     Err(Failure::BeforeCommit(e) | Failure::AtCommit(e)) => Err(e),
                 });
@@ -131,34 +150,48 @@ enum Failure {
     AtCommit(ServiceError),
 }
 
-/// One transaction for the batch, then the read-back and the live announcement.
-async fn raise(state: &AppState, tickets: &[&ToRaise]) -> Result<Vec<Answer>, Failure> {
+/// The batch's statements (in a transaction only if it needs one), then the live
+/// announcement, in a task of its own so that the callers are answered without waiting
+/// for it.
+async fn raise(
+    state: &AppState,
+    db: &PgPool,
+    tickets: &[&ToRaise],
+) -> Result<Vec<Answer>, Failure> {
     let before = |e: sqlx::Error| Failure::BeforeCommit(e.into());
-    let mut conn = state.db.acquire().await.map_err(before)?;
-    let mut tx = (*conn)
-        .begin_with(repo::GENERIC_PLANS)
-        .await
-        .map_err(before)?;
-    let raised = raise_in(&mut tx, state, tickets, true)
-        .await
-        .map_err(Failure::BeforeCommit)?;
-    tx.commit().await.map_err(|e| Failure::AtCommit(e.into()))?;
-    let ids: Vec<TicketId> = raised
-        .iter()
-        .filter_map(|r| r.as_ref().ok().copied())
-        .collect();
-    let mut found: HashMap<TicketId, Ticket> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        repo::find_announced(&mut conn, &ids)
+    let mut conn = db.acquire().await.map_err(before)?;
+    let answers = if needs_transaction(tickets) {
+        let mut tx = (*conn).begin().await.map_err(before)?;
+        let answers = raise_in(&mut tx, state, tickets, true)
             .await
-            .map_err(|e| Failure::AtCommit(e.into()))?
-            .into_iter()
-            .map(|t| (t.summary.id, t))
-            .collect()
+            .map_err(Failure::BeforeCommit)?;
+        tx.commit().await.map_err(|e| Failure::AtCommit(e.into()))?;
+        answers
+    } else {
+        raise_in(&mut conn, state, tickets, true)
+            .await
+            .map_err(|e| match e {
+                // Lost on the way (the connection, a timeout): the insert may have committed.
+                ServiceError::Database(ref cut) if !matches!(cut, sqlx::Error::Database(_)) => {
+                    Failure::AtCommit(e)
+                }
+                // PostgreSQL refused a statement: a statement that fails writes nothing.
+                e => Failure::BeforeCommit(e),
+            })?
     };
-    Ok(raised
-        .into_iter()
-        .map(|r| r.and_then(|id| found.remove(&id).ok_or(ServiceError::NotFound)))
-        .collect())
+    let raised: Vec<(TicketId, AccountId)> = answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok())
+        .map(|t| (t.summary.id, t.summary.account_id))
+        .collect();
+    if !raised.is_empty() {
+        // The tickets stand whatever becomes of their announcement: a live view that misses
+        // it shows them when it next reads.
+        tokio::spawn(async move {
+            if let Err(e) = repo::announce_many(&mut conn, &raised).await {
+                tracing::warn!(error = %e, tickets = raised.len(), "new tickets were not announced");
+            }
+        });
+    }
+    Ok(answers)
 }

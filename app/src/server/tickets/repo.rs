@@ -10,7 +10,7 @@ use crate::types::{
     TicketStatus, TicketSummary, TicketType, TicketView, TicketViewCounts, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Connection, PgConnection, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use std::collections::BTreeSet;
 
 #[derive(sqlx::FromRow)]
@@ -109,11 +109,16 @@ const DETAIL_COLUMNS: &str =
     "t.description, t.location_id, l.name AS location_name, t.asset_serial,
     t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at";
 
-const JOINS: &str = " FROM ticket t
-    JOIN account a ON a.id = t.account_id
+/// The names a ticket's summary shows, joined to a ticket `t` (a table or a CTE).
+macro_rules! named {
+    () => {
+        " JOIN account a ON a.id = t.account_id
     LEFT JOIN contact c ON c.id = t.contact_id
     LEFT JOIN app_user u ON u.id = t.assignee_id
-    LEFT JOIN team tm ON tm.id = t.team_id";
+    LEFT JOIN team tm ON tm.id = t.team_id"
+    };
+}
+const JOINS: &str = concat!(" FROM ticket t", named!());
 
 pub async fn find(db: impl PgExecutor<'_>, id: TicketId) -> Result<Option<Ticket>, sqlx::Error> {
     let sql = format!(
@@ -220,15 +225,25 @@ pub struct NewRow<'a> {
     pub resolution_due: DateTime<Utc>,
 }
 
-/// What is written with a new ticket: its first history line, the desk's notice and the
-/// domain event.
+/// What is written with a new ticket: its first history line, the desk's notice, the
+/// client's acknowledgement and the domain event.
 pub struct Created<'a> {
     pub number: i64,
     pub actor: (Option<UserId>, &'a str),
     /// The history line's text ("#1042 via Portal").
     pub history: &'a str,
     pub desk: DeskNotice<'a>,
+    pub acknowledgement: Option<Acknowledgement<'a>>,
     pub event: serde_json::Value,
+}
+
+/// The mail that tells the requesting contact their ticket was received, sent to the
+/// contact's first address (none if they have no address); their reply threads on its
+/// Message-ID.
+pub struct Acknowledgement<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub message_id: &'a str,
 }
 
 /// The support desk's in-app notification and mail about a new ticket.
@@ -245,46 +260,66 @@ pub struct NewTicketRows<'a> {
     pub created: Created<'a>,
 }
 
-/// Inserts new tickets, each with its history line, its `ticket.created` event and the
-/// support desk's notifications and mails, in one statement for the whole batch: creation is
-/// the hot write path, and a statement (its round trip, executor start and commit) costs
-/// far more than the rows it writes. The batch comes from the ticket intake (group commit).
+/// Inserts new tickets, each with its history line, its `ticket.created` event, the
+/// support desk's notifications and mails and the client's acknowledgement, in one statement
+/// for the whole batch, and returns them as `find` would read them: creation is the hot write
+/// path, and a statement (its round trip, executor start and commit) costs far more than the
+/// rows it writes. The batch comes from the ticket intake (group commit); alone, the
+/// statement is atomic, so it needs no transaction around it.
 pub async fn insert_many(
-    tx: &mut PgConnection,
+    db: &mut PgConnection,
     tickets: &[NewTicketRows<'_>],
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<Ticket>, sqlx::Error> {
     let col = |f: &dyn Fn(&NewTicketRows<'_>) -> String| -> Vec<String> {
         tickets.iter().map(f).collect()
     };
     let uuid = |f: &dyn Fn(&NewTicketRows<'_>) -> Option<uuid::Uuid>| -> Vec<Option<uuid::Uuid>> {
         tickets.iter().map(f).collect()
     };
-    sqlx::query(&format!(
+    let ack = |f: fn(&Acknowledgement<'_>) -> String| -> Vec<Option<String>> {
+        tickets
+            .iter()
+            .map(|t| t.created.acknowledgement.as_ref().map(f))
+            .collect()
+    };
+    let rows: Vec<TicketRow> = sqlx::query_as(&format!(
         "WITH input AS (
             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
                 $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[],
                 $14::jsonb[], $15::timestamptz[], $16::timestamptz[], $17::uuid[], $18::text[], $19::text[],
-                $20::jsonb[], $21::text[], $22::text[], $23::text[], $24::text[]) WITH ORDINALITY
+                $20::jsonb[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[],
+                $27::text[]) WITH ORDINALITY
               AS i(id, number, subject, description, ticket_type, priority, channel, account_id, location_id,
                    asset_serial, contact_id, assignee_id, team_id, tags, first_response_due, resolution_due,
-                   actor_user_id, actor_name, history, event, title, link, mail_subject, mail_body, ord)
+                   actor_user_id, actor_name, history, event, title, link, mail_subject, mail_body,
+                   ack_subject, ack_body, ack_message_id, ord)
          ), new_ticket AS (
             INSERT INTO ticket (id, number, subject, description, ticket_type, priority, status, channel,
                 account_id, location_id, asset_serial, contact_id, assignee_id, team_id, tags,
                 first_response_due, resolution_due, created_at, updated_at)
             SELECT id, number, subject, description, ticket_type, priority, 'new', channel, account_id,
                 location_id, asset_serial, contact_id, assignee_id, team_id,
-                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $25, $25
+                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $28, $28
             FROM input ORDER BY ord
-            RETURNING id
+            RETURNING *
          ), history AS (
             INSERT INTO ticket_event (ticket_id, actor_user_id, actor_name, field, new_value)
             SELECT i.id, i.actor_user_id, i.actor_name, 'created', i.history FROM input i JOIN new_ticket USING (id)
          ), event AS (
             INSERT INTO domain_event (kind, subject_id, payload)
             SELECT 'ticket.created', i.id, i.event FROM input i JOIN new_ticket USING (id) ORDER BY i.ord
-         ), {DESK}"
+         ), acknowledgement AS (
+            INSERT INTO outbound_email (id, to_address, subject, body_text, ticket_id, message_id)
+            SELECT gen_random_uuid(), e.email, i.ack_subject, i.ack_body, i.id, i.ack_message_id
+            FROM input i JOIN new_ticket USING (id)
+            CROSS JOIN LATERAL (SELECT email FROM contact_email WHERE contact_id = i.contact_id
+                                ORDER BY position LIMIT 1) e
+            WHERE i.ack_message_id IS NOT NULL ORDER BY i.ord
+         ), {DESK}
+         SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}
+         FROM new_ticket t {named} LEFT JOIN account l ON l.id = t.location_id",
+        named = named!()
     ))
     .bind(tickets.iter().map(|t| t.row.id.0).collect::<Vec<_>>())
     .bind(tickets.iter().map(|t| t.created.number).collect::<Vec<_>>())
@@ -310,10 +345,13 @@ pub async fn insert_many(
     .bind(col(&|t| t.created.desk.link.to_string()))
     .bind(col(&|t| t.created.desk.subject.to_string()))
     .bind(col(&|t| t.created.desk.body.to_string()))
+    .bind(ack(|a| a.subject.to_string()))
+    .bind(ack(|a| a.body.to_string()))
+    .bind(ack(|a| a.message_id.to_string()))
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_all(&mut *db)
     .await?;
-    Ok(())
+    Ok(rows.into_iter().map(Ticket::from).collect())
 }
 
 /// The support desk of each new ticket: active support users, the team's members when the
@@ -330,9 +368,10 @@ const DESK: &str = "desk AS (
      ), in_app AS (
         INSERT INTO notification (id, user_id, title, link, digest_pending)
         SELECT gen_random_uuid(), user_id, title, link, mode = 'daily_digest' FROM desk ORDER BY ord, user_id
-     )
-     INSERT INTO outbound_email (id, to_address, subject, body_text)
-     SELECT gen_random_uuid(), email, mail_subject, mail_body FROM desk WHERE mode = 'immediate' ORDER BY ord, email";
+     ), desk_mail AS (
+        INSERT INTO outbound_email (id, to_address, subject, body_text)
+        SELECT gen_random_uuid(), email, mail_subject, mail_body FROM desk WHERE mode = 'immediate' ORDER BY ord, email
+     )";
 
 pub async fn record_event(
     tx: &mut PgConnection,
@@ -372,43 +411,24 @@ pub async fn announce(
     Ok(())
 }
 
-/// Starts a transaction whose statements are planned once per connection (generic plans).
-/// Why: PostgreSQL plans a prepared statement afresh for every call while a plan for the
-/// given values looks cheaper than the generic one; for an array parameter it guesses ten
-/// elements, so for a batch of a few tickets the fresh plan always wins on paper, and its
-/// planning (about 1 ms for the read-back, 0.7 ms for the creation bases, measured with
-/// pg_stat_statements) costs more than the whole execution.
-macro_rules! generic_plans {
-    () => {
-        "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
-    };
-}
-pub const GENERIC_PLANS: &str = generic_plans!();
-
-/// Reads tickets that have just been committed and announces them (LISTEN steward_tickets),
-/// in a transaction of its own. That transaction holds nothing durable, so it commits
-/// without waiting for the WAL flush: commits of notifying transactions are serialised under
-/// a global lock, and waiting for a flush there capped announcements at one per disk flush.
-/// Call it outside a transaction.
-pub async fn find_announced(
+/// Tells every server instance (LISTEN steward_tickets) of new tickets, in one statement
+/// outside any transaction. Its transaction holds nothing durable, so it commits without
+/// waiting for the WAL flush: commits of notifying transactions are serialised under a
+/// global lock, and waiting for a flush there capped announcements at one per disk flush.
+pub async fn announce_many(
     conn: &mut PgConnection,
-    ids: &[TicketId],
-) -> Result<Vec<Ticket>, sqlx::Error> {
-    let mut tx = conn
-        .begin_with(concat!(
-            generic_plans!(),
-            "; SET LOCAL synchronous_commit = off"
-        ))
-        .await?;
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS},
-            pg_notify('steward_tickets', json_build_object('ticket_id', t.id, 'account_id', t.account_id)::text) AS notice
-         {JOINS} LEFT JOIN account l ON l.id = t.location_id WHERE t.id = ANY($1)"
-    );
-    let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(ids).fetch_all(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(rows.into_iter().map(Ticket::from).collect())
+    tickets: &[(TicketId, AccountId)],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "SELECT set_config('synchronous_commit', 'off', true),
+                pg_notify('steward_tickets', json_build_object('ticket_id', n.id, 'account_id', n.account_id)::text)
+         FROM unnest($1::uuid[], $2::uuid[]) AS n(id, account_id)",
+    )
+    .bind(tickets.iter().map(|t| t.0 .0).collect::<Vec<_>>())
+    .bind(tickets.iter().map(|t| t.1 .0).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn emit(

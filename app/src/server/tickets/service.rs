@@ -15,6 +15,7 @@ use crate::types::{
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
 
 pub const DEFAULT_PER_PAGE: u32 = 25;
 pub const MAX_PER_PAGE: u32 = 100;
@@ -406,7 +407,9 @@ pub async fn create_for_contact(
     let id = raise_in(tx, state, &[&item], false)
         .await?
         .pop()
-        .ok_or(ServiceError::NotFound)??;
+        .ok_or(ServiceError::NotFound)??
+        .summary
+        .id;
     // Inside the caller's transaction, so that the notice only goes out if it commits.
     repo::announce(&mut *tx, id, item.valid.account_id).await?;
     Ok(id)
@@ -433,19 +436,29 @@ struct Prepared<'a> {
     title: String,
     subject: String,
     body: String,
+    /// The client's acknowledgement (subject, body, Message-ID), for a client's ticket or
+    /// one raised for a contact.
+    acknowledgement: Option<(String, String, String)>,
 }
 
-/// Raises tickets inside the caller's transaction, the batch in one insert statement: its
-/// links checked (when `check_links`), numbers drawn, SLA due times computed, round-robin
-/// assignment, the history line, the event, the desk's notices and the client's
-/// acknowledgement. A ticket whose links fail gets its field errors and the others go on;
-/// an error of the database fails the whole batch.
+/// Whether raising these tickets takes more than one write (and so a transaction): only
+/// round-robin assignment does, which locks the team's rotation and then moves it on.
+pub(crate) fn needs_transaction(items: &[&ToRaise]) -> bool {
+    items.iter().any(|i| i.valid.team_id.is_some())
+}
+
+/// Raises tickets, the batch in one insert statement: its links checked (when
+/// `check_links`), numbers drawn, SLA due times computed, round-robin assignment, the
+/// history line, the event, the desk's notices and the client's acknowledgement. A ticket
+/// whose links fail gets its field errors and the others go on; an error of the database
+/// fails the whole batch. Runs inside the caller's transaction when `needs_transaction`
+/// says so; otherwise the insert is the only write, and it may run on its own.
 pub(crate) async fn raise_in(
     tx: &mut PgConnection,
     state: &AppState,
     items: &[&ToRaise],
     check_links: bool,
-) -> Result<Vec<Result<TicketId, ServiceError>>, ServiceError> {
+) -> Result<Vec<Result<Ticket, ServiceError>>, ServiceError> {
     let now = Utc::now();
     let valids: Vec<&rules::ValidTicket> = items.iter().map(|i| &i.valid).collect();
     let bases = repo::creation_bases(tx, &valids, check_links).await?;
@@ -477,6 +490,18 @@ pub(crate) async fn raise_in(
         let link = format!("/console/tickets/{id}");
         let url = format!("{}{link}", state.settings.public_url);
         results.push(Ok(id));
+        // The client gets an acknowledgement whose Message-ID their reply will thread on.
+        let acknowledgement = (!item.actor.staff || valid.contact_id.is_some()).then(|| {
+            (
+                format!("[#{number}] {}", valid.subject),
+                format!(
+                    "We have received your request and will answer soon.\n\nTicket #{number}: {}\n\
+                     Reply to this message to add to it, or follow it in the portal: {}/portal/tickets/{id}\n",
+                    valid.subject, state.settings.public_url
+                ),
+                email::new_message_id(&state.settings.mail_from, &format!("t{number}")),
+            )
+        });
         ready.push(Prepared {
             item,
             id,
@@ -498,10 +523,8 @@ pub(crate) async fn raise_in(
                 valid.description
             ),
             link,
+            acknowledgement,
         });
-    }
-    if ready.is_empty() {
-        return Ok(results);
     }
     let rows: Vec<repo::NewTicketRows<'_>> = ready
         .iter()
@@ -535,28 +558,40 @@ pub(crate) async fn raise_in(
                         subject: &p.subject,
                         body: &p.body,
                     },
+                    acknowledgement: p.acknowledgement.as_ref().map(|(subject, body, message_id)| {
+                        repo::Acknowledgement {
+                            subject,
+                            body,
+                            message_id,
+                        }
+                    }),
                     event: serde_json::json!({ "number": p.number, "channel": p.item.channel.as_str() }),
                 },
             }
         })
         .collect();
-    repo::insert_many(tx, &rows, now)
-        .await
-        .map_err(ServiceError::from_db)?;
+    let mut raised: HashMap<TicketId, Ticket> = if rows.is_empty() {
+        HashMap::new()
+    } else {
+        repo::insert_many(tx, &rows, now)
+            .await
+            .map_err(ServiceError::from_db)?
+            .into_iter()
+            .map(|t| (t.summary.id, t))
+            .collect()
+    };
     for p in &ready {
-        after_insert(tx, state, p).await?;
+        after_insert(tx, p).await?;
     }
-    Ok(results)
+    Ok(results
+        .into_iter()
+        .map(|r| r.and_then(|id| raised.remove(&id).ok_or(ServiceError::NotFound)))
+        .collect())
 }
 
-/// What follows a ticket's insert one ticket at a time: the round-robin line in its history
-/// and the client's acknowledgement.
-async fn after_insert(
-    tx: &mut PgConnection,
-    state: &AppState,
-    p: &Prepared<'_>,
-) -> Result<(), ServiceError> {
-    let (id, number, valid, actor) = (p.id, p.number, &p.item.valid, &p.item.actor);
+/// What follows a ticket's insert one ticket at a time: the round-robin line in its history.
+async fn after_insert(tx: &mut PgConnection, p: &Prepared<'_>) -> Result<(), ServiceError> {
+    let (id, number) = (p.id, p.number);
     if p.assignee.is_some() {
         let name = repo::user_name(tx, p.assignee).await?;
         repo::record_event(
@@ -568,29 +603,6 @@ async fn after_insert(
             name.as_deref(),
         )
         .await?;
-    }
-    // The client gets an acknowledgement whose Message-ID their reply will thread on.
-    if !actor.staff || valid.contact_id.is_some() {
-        if let Some(to) = contact_email(&mut *tx, valid.contact_id).await? {
-            let message_id =
-                email::new_message_id(&state.settings.mail_from, &format!("t{number}"));
-            email::enqueue_threaded(
-                &mut *tx,
-                &ThreadedMail {
-                    to: &to,
-                    subject: &format!("[#{number}] {}", valid.subject),
-                    body: &format!(
-                        "We have received your request and will answer soon.\n\nTicket #{number}: {}\n\
-                         Reply to this message to add to it, or follow it in the portal: {}/portal/tickets/{id}\n",
-                        valid.subject, state.settings.public_url
-                    ),
-                    ticket_id: id.0,
-                    message_id: &message_id,
-                    in_reply_to: None,
-                },
-            )
-            .await?;
-        }
     }
     tracing::info!(ticket_id = %id, number, "ticket created");
     Ok(())
