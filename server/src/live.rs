@@ -7,9 +7,10 @@
 //! caller may see. No state is shared between instances but the database.
 
 use app::server::accounts;
+use app::server::auth::api_keys::{self, ApiKeyCache};
 use app::server::auth::{Caller, Permission};
 use app::server::AppState;
-use app::types::{AccountId, TicketChanged, UserId};
+use app::types::{AccountId, ApiKeyId, TicketChanged, UserId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -43,7 +44,11 @@ impl LiveHub {
     pub fn start(state: &AppState) -> Self {
         let (tx, _) = broadcast::channel(1024);
         let hub = LiveHub { tickets: tx };
-        tokio::spawn(listen(state.db.clone(), hub.tickets.clone()));
+        tokio::spawn(listen(
+            state.db.clone(),
+            state.api_keys.clone(),
+            hub.tickets.clone(),
+        ));
         hub
     }
 
@@ -52,23 +57,40 @@ impl LiveHub {
     }
 }
 
-async fn listen(db: sqlx::PgPool, tx: broadcast::Sender<Live>) {
+async fn listen(db: sqlx::PgPool, api_keys: ApiKeyCache, tx: broadcast::Sender<Live>) {
     loop {
         match PgListener::connect_with(&db).await {
             Ok(mut listener) => {
-                if let Err(e) = listener.listen_all([CHANNEL, NOTICES]).await {
+                if let Err(e) = listener
+                    .listen_all([CHANNEL, NOTICES, api_keys::CHANGED])
+                    .await
+                {
                     tracing::warn!(error = %e, "LISTEN failed");
                 } else {
                     tracing::debug!("listening for ticket changes");
+                    api_keys.set_listening(true);
                     loop {
-                        match listener.recv().await {
-                            Ok(n) if n.channel() == NOTICES => match n.payload().parse() {
+                        // try_recv, not recv: a reconnection must be seen, since the key
+                        // notices sent while the connection was down are lost.
+                        match listener.try_recv().await {
+                            Ok(None) => {
+                                tracing::warn!("LISTEN connection lost and reopened");
+                                api_keys.set_listening(true);
+                            }
+                            Ok(Some(n)) if n.channel() == api_keys::CHANGED => {
+                                match n.payload().parse() {
+                                    Ok(key) => api_keys.forget(ApiKeyId(key)),
+                                    Err(_) => api_keys.set_listening(true),
+                                }
+                            }
+                            Ok(Some(n)) if n.channel() == NOTICES => match n.payload().parse() {
                                 Ok(user) => {
                                     let _ = tx.send(Live::Notification(user));
                                 }
                                 Err(_) => tracing::warn!("bad notification notice"),
                             },
-                            Ok(n) => match serde_json::from_str::<TicketChanged>(n.payload()) {
+                            Ok(Some(n)) => match serde_json::from_str::<TicketChanged>(n.payload())
+                            {
                                 Ok(change) => {
                                     // No receivers is fine: nobody has a page open.
                                     let _ = tx.send(Live::Ticket(change));
@@ -76,6 +98,7 @@ async fn listen(db: sqlx::PgPool, tx: broadcast::Sender<Live>) {
                                 Err(e) => tracing::warn!(error = %e, "bad ticket notice"),
                             },
                             Err(e) => {
+                                api_keys.set_listening(false);
                                 tracing::warn!(error = %e, "ticket notice stream broke; reconnecting");
                                 break;
                             }

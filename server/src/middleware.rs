@@ -24,7 +24,7 @@ pub async fn resolve_caller(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
     let caller = match bearer {
-        Some(token) => match api_keys::authenticate(&state.db, &token).await {
+        Some(token) => match api_keys::authenticate(&state.db, &state.api_keys, &token).await {
             Ok(Some(caller)) => caller,
             Ok(None) => {
                 return Problem::new(StatusCode::UNAUTHORIZED, "Invalid API key")

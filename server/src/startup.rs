@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::{chat, files, health, live, middleware, rest, web_form, worker};
 use app::app::{shell, App};
+use app::server::auth::api_keys::ApiKeyCache;
 use app::server::email::Mailer;
 use app::server::tickets::intake::TicketIntake;
 use app::server::{AppState, Settings};
@@ -109,6 +110,7 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StartupError> {
 pub fn state(config: &Config, db: PgPool) -> Result<AppState, StartupError> {
     Ok(AppState {
         ticket_intake: TicketIntake::new(intake_pool(&db)),
+        api_keys: ApiKeyCache::default(),
         db,
         mailer: Mailer::from_url(config.smtp_url.as_deref()).map_err(StartupError::Other)?,
         settings: Settings {

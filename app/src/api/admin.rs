@@ -71,5 +71,7 @@ pub async fn create_api_key(name: String, role: String) -> Result<NewApiKey, App
 #[server]
 pub async fn revoke_api_key(id: ApiKeyId) -> Result<(), AppError> {
     let (state, caller) = context().await?;
-    api_keys::revoke(&state.db, &caller, id).await.map_err(fail)
+    api_keys::revoke(&state.db, &state.api_keys, &caller, id)
+        .await
+        .map_err(fail)
 }

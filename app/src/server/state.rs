@@ -1,3 +1,4 @@
+use super::auth::api_keys::ApiKeyCache;
 use super::email::Mailer;
 use super::tickets::intake::TicketIntake;
 use sqlx::PgPool;
@@ -36,4 +37,6 @@ pub struct AppState {
     pub settings: Settings,
     /// New tickets are committed in batches (group commit): see `tickets::intake`.
     pub ticket_intake: TicketIntake,
+    /// API keys verified recently on this instance: see `auth::api_keys::ApiKeyCache`.
+    pub api_keys: ApiKeyCache,
 }

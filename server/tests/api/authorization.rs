@@ -204,6 +204,7 @@ async fn a_revoked_or_made_up_api_key_is_refused() {
         .expect("id");
     app::server::auth::api_keys::revoke(
         &app.db,
+        &app.state.api_keys,
         &TestApp::caller(Role::Admin),
         app::types::ApiKeyId(key_id),
     )
@@ -222,6 +223,95 @@ async fn a_revoked_or_made_up_api_key_is_refused() {
         .await
         .expect("list");
     assert_eq!(fake.status(), 401);
+}
+
+/// Asks `base` with `api` until it answers `status`, for at most five seconds (a notice
+/// between instances takes milliseconds); returns the last status seen.
+async fn status_settles(api: &reqwest::Client, base: &str, status: u16) -> u16 {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let seen = api
+            .get(format!("{base}/api/v1/accounts"))
+            .send()
+            .await
+            .expect("list")
+            .status()
+            .as_u16();
+        if seen == status || tokio::time::Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until `instances` server instances listen for changed keys (each clears its key
+/// cache when it starts listening, which would hide a missed notice).
+async fn listening(app: &TestApp, instances: i64) {
+    for _ in 0..250 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE '%LISTEN%steward_api_keys%'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("listeners");
+        if n >= instances {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{instances} instances never listened for key changes");
+}
+
+/// Each instance keeps the keys it verified in memory: a revocation made through one
+/// instance must reach the others.
+#[tokio::test]
+async fn a_key_revoked_through_one_instance_is_refused_by_the_others() {
+    let app = TestApp::spawn().await;
+    let (other, _stop) = app.second_instance().await;
+    listening(&app, 2).await;
+    let (api, _) = app.api_client(Role::Admin).await;
+    for base in [&app.base, &other] {
+        let ok = api.get(format!("{base}/api/v1/accounts")).send().await;
+        assert_eq!(ok.expect("list").status(), 200, "{base} knows the key");
+    }
+    let key_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM api_key")
+        .fetch_one(&app.db)
+        .await
+        .expect("id");
+    app::server::auth::api_keys::revoke(
+        &app.db,
+        &app.state.api_keys,
+        &TestApp::caller(Role::Admin),
+        app::types::ApiKeyId(key_id),
+    )
+    .await
+    .expect("revoke");
+    assert_eq!(status_settles(&api, &app.base, 401).await, 401);
+    assert_eq!(status_settles(&api, &other, 401).await, 401);
+}
+
+/// However a key stops being valid (here by hand in SQL), no instance keeps trusting it.
+#[tokio::test]
+async fn a_key_revoked_in_the_database_directly_is_refused() {
+    let app = TestApp::spawn().await;
+    for _ in 0..250 {
+        if app.state.api_keys.is_listening() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        app.state.api_keys.is_listening(),
+        "the instance listens for key changes"
+    );
+    let (api, _) = app.api_client(Role::Admin).await;
+    assert_eq!(status_settles(&api, &app.base, 200).await, 200);
+    sqlx::query("UPDATE api_key SET revoked_at = now()")
+        .execute(&app.db)
+        .await
+        .expect("revoke by hand");
+    assert_eq!(status_settles(&api, &app.base, 401).await, 401);
 }
 
 #[tokio::test]
