@@ -416,7 +416,7 @@ pub async fn load_feedback(db: &PgPool) -> Result<u64, sqlx::Error> {
             FROM generate_series(1, 600) g)
          INSERT INTO survey_request (id, kind, trigger_key, account_id, contact_id, to_address, agent_id,
              ticket_type, channel, subject, sent_at, expires_at, score, comment, answered_at)
-         SELECT gen_random_uuid(), a.kind, 'demo:' || a.g, p.account_id, p.id, coalesce(p.email, 'demo@example.test'),
+         SELECT steward_uuid_v7(), a.kind, 'demo:' || a.g, p.account_id, p.id, coalesce(p.email, 'demo@example.test'),
                 CASE WHEN a.kind = 'nps' THEN NULL ELSE ag.ids[1 + a.g % cardinality(ag.ids)] END,
                 CASE WHEN a.kind = 'nps' THEN NULL ELSE (ARRAY['hardware', 'software', 'question', 'billing'])[1 + a.g % 4] END,
                 CASE WHEN a.kind = 'nps' THEN NULL ELSE (ARRAY['portal', 'email', 'phone', 'chat', 'web_form'])[1 + a.g % 5] END,

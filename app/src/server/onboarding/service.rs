@@ -108,7 +108,7 @@ pub async fn start_in(
         "INSERT INTO onboarding_step (id, onboarding_id, position, title, description, owner_side,
              owner_role, depends_on, checklist, required_documents, action, action_subject,
              action_body, due_on, assignee_id)
-         SELECT gen_random_uuid(), o.id, s.position, s.title, s.description, s.owner_side,
+         SELECT steward_uuid_v7(), o.id, s.position, s.title, s.description, s.owner_side,
              s.owner_role, s.depends_on, s.checklist, s.required_documents, s.action,
              s.action_subject, s.action_body, current_date + s.due_offset_days,
              CASE WHEN s.owner_side = 'client' THEN NULL

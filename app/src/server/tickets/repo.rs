@@ -311,7 +311,7 @@ pub async fn insert_many(
             SELECT 'ticket.created', i.id, i.event FROM input i JOIN new_ticket USING (id) ORDER BY i.ord
          ), acknowledgement AS (
             INSERT INTO outbound_email (id, to_address, subject, body_text, ticket_id, message_id)
-            SELECT gen_random_uuid(), e.email, i.ack_subject, i.ack_body, i.id, i.ack_message_id
+            SELECT steward_uuid_v7(), e.email, i.ack_subject, i.ack_body, i.id, i.ack_message_id
             FROM input i JOIN new_ticket USING (id)
             CROSS JOIN LATERAL (SELECT email FROM contact_email WHERE contact_id = i.contact_id
                                 ORDER BY position LIMIT 1) e
@@ -367,10 +367,10 @@ const DESK: &str = "desk AS (
         LEFT JOIN notification_preference p ON p.user_id = u.id
      ), in_app AS (
         INSERT INTO notification (id, user_id, title, link, digest_pending)
-        SELECT gen_random_uuid(), user_id, title, link, mode = 'daily_digest' FROM desk ORDER BY ord, user_id
+        SELECT steward_uuid_v7(), user_id, title, link, mode = 'daily_digest' FROM desk ORDER BY ord, user_id
      ), desk_mail AS (
         INSERT INTO outbound_email (id, to_address, subject, body_text)
-        SELECT gen_random_uuid(), email, mail_subject, mail_body FROM desk WHERE mode = 'immediate' ORDER BY ord, email
+        SELECT steward_uuid_v7(), email, mail_subject, mail_body FROM desk WHERE mode = 'immediate' ORDER BY ord, email
      )";
 
 pub async fn record_event(
