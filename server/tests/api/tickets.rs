@@ -99,6 +99,43 @@ async fn a_client_raises_a_ticket_for_their_own_account_and_the_desk_is_told() {
     assert!(ack.data.contains("Message-ID: <t"), "{}", ack.data);
 }
 
+/// Rows the ticket's own insert writes (the desk's notices, the acknowledgement) land at the
+/// right edge of their id indexes, like every other new row.
+#[tokio::test]
+async fn what_a_new_ticket_writes_gets_time_ordered_ids() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent_id, _) = app.staff_user(Role::SupportAgent).await;
+    let (client, _) = client(&app, acme).await;
+    let before = uuid::Uuid::now_v7();
+    let t = tickets::create(
+        &app.state,
+        &client,
+        &new_ticket("Ordered"),
+        TicketChannel::Portal,
+    )
+    .await
+    .expect("create");
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM outbound_email WHERE ticket_id = $1 OR subject LIKE '%' || $2 || '%'
+         UNION ALL SELECT id FROM notification WHERE user_id = $3",
+    )
+    .bind(t.summary.id)
+    .bind(format!("#{}", t.summary.number))
+    .bind(agent_id)
+    .fetch_all(&app.db)
+    .await
+    .expect("ids");
+    assert!(
+        ids.len() >= 3,
+        "acknowledgement, desk mail, desk notice: {ids:?}"
+    );
+    for id in ids {
+        assert_eq!(id.get_version_num(), 7, "{id}");
+        assert!(id > before, "{id} is newer than {before}");
+    }
+}
+
 #[tokio::test]
 async fn anonymous_callers_cannot_raise_tickets() {
     let app = TestApp::spawn().await;
