@@ -319,7 +319,7 @@ fn frame(f: &ServerFrame) -> Utf8Bytes {
 async fn listen(db: sqlx::PgPool, hub: ChatHub) {
     let mut shutdown = hub.shutdown.clone();
     let mut first = true;
-    loop {
+    'connect: loop {
         match PgListener::connect_with(&db).await {
             Ok(mut listener) => match listener.listen(NOTICE_CHANNEL).await {
                 Ok(()) => {
@@ -334,11 +334,17 @@ async fn listen(db: sqlx::PgPool, hub: ChatHub) {
                     first = false;
                     loop {
                         tokio::select! {
-                            n = listener.recv() => match n {
-                                Ok(n) => match serde_json::from_str::<ChatNotice>(n.payload()) {
+                            // try_recv, not recv: recv would reconnect silently, and the
+                            // notices lost meanwhile would never be caught up.
+                            n = listener.try_recv() => match n {
+                                Ok(Some(n)) => match serde_json::from_str::<ChatNotice>(n.payload()) {
                                     Ok(notice) => hub.deliver(&db, notice).await,
                                     Err(e) => tracing::warn!(error = %e, "bad chat notice"),
                                 },
+                                Ok(None) => {
+                                    tracing::warn!("chat LISTEN connection lost; reopening");
+                                    continue 'connect;
+                                }
                                 Err(e) => {
                                     tracing::warn!(error = %e, "chat notice stream broke; reconnecting");
                                     break;

@@ -31,6 +31,9 @@ pub const NOTICES: &str = "steward_notices";
 pub enum Live {
     Ticket(TicketChanged),
     Notification(UserId),
+    /// Notices may have been missed (the LISTEN connection was reopened): every page
+    /// reloads what it shows.
+    Resync,
 }
 
 /// This instance's fan-out of ticket and notification notices.
@@ -57,7 +60,11 @@ impl LiveHub {
     }
 }
 
+/// Holds the LISTEN connection, reopening it when it breaks. Notices sent while it was down
+/// are lost, so after each reopening (once LISTEN is in place again) every open stream is
+/// told to resync and the key cache starts afresh; while it is down, no key is cached.
 async fn listen(db: sqlx::PgPool, api_keys: ApiKeyCache, tx: broadcast::Sender<Live>) {
+    let mut reopened = false;
     loop {
         match PgListener::connect_with(&db).await {
             Ok(mut listener) => {
@@ -69,39 +76,18 @@ async fn listen(db: sqlx::PgPool, api_keys: ApiKeyCache, tx: broadcast::Sender<L
                 } else {
                     tracing::debug!("listening for ticket changes");
                     api_keys.set_listening(true);
-                    loop {
-                        // try_recv, not recv: a reconnection must be seen, since the key
-                        // notices sent while the connection was down are lost.
-                        match listener.try_recv().await {
-                            Ok(None) => {
-                                tracing::warn!("LISTEN connection lost and reopened");
-                                api_keys.set_listening(true);
-                            }
-                            Ok(Some(n)) if n.channel() == api_keys::CHANGED => {
-                                match n.payload().parse() {
-                                    Ok(key) => api_keys.forget(ApiKeyId(key)),
-                                    Err(_) => api_keys.set_listening(true),
-                                }
-                            }
-                            Ok(Some(n)) if n.channel() == NOTICES => match n.payload().parse() {
-                                Ok(user) => {
-                                    let _ = tx.send(Live::Notification(user));
-                                }
-                                Err(_) => tracing::warn!("bad notification notice"),
-                            },
-                            Ok(Some(n)) => match serde_json::from_str::<TicketChanged>(n.payload())
-                            {
-                                Ok(change) => {
-                                    // No receivers is fine: nobody has a page open.
-                                    let _ = tx.send(Live::Ticket(change));
-                                }
-                                Err(e) => tracing::warn!(error = %e, "bad ticket notice"),
-                            },
-                            Err(e) => {
-                                api_keys.set_listening(false);
-                                tracing::warn!(error = %e, "ticket notice stream broke; reconnecting");
-                                break;
-                            }
+                    if reopened {
+                        // No receivers is fine: nobody has a page open.
+                        let _ = tx.send(Live::Resync);
+                    }
+                    reopened = true;
+                    match hear(&mut listener, &api_keys, &tx).await {
+                        Lost::Reconnect => {
+                            tracing::warn!("LISTEN connection lost; reopening");
+                            continue;
+                        }
+                        Lost::Broken(e) => {
+                            tracing::warn!(error = %e, "ticket notice stream broke; reconnecting");
                         }
                     }
                 }
@@ -109,6 +95,50 @@ async fn listen(db: sqlx::PgPool, api_keys: ApiKeyCache, tx: broadcast::Sender<L
             Err(e) => tracing::warn!(error = %e, "cannot open the LISTEN connection"),
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+enum Lost {
+    /// The connection went away: reopen at once.
+    Reconnect,
+    /// An error on the connection: reopen after a pause.
+    Broken(sqlx::Error),
+}
+
+/// Fans out notices until the connection is lost. Uses `try_recv`, not `recv` (which would
+/// reconnect silently), so that the caller sees every reconnection and can resync.
+async fn hear(
+    listener: &mut PgListener,
+    api_keys: &ApiKeyCache,
+    tx: &broadcast::Sender<Live>,
+) -> Lost {
+    loop {
+        match listener.try_recv().await {
+            Ok(None) => {
+                api_keys.set_listening(false);
+                return Lost::Reconnect;
+            }
+            Ok(Some(n)) if n.channel() == api_keys::CHANGED => match n.payload().parse() {
+                Ok(key) => api_keys.forget(ApiKeyId(key)),
+                Err(_) => api_keys.set_listening(true),
+            },
+            Ok(Some(n)) if n.channel() == NOTICES => match n.payload().parse() {
+                Ok(user) => {
+                    let _ = tx.send(Live::Notification(user));
+                }
+                Err(_) => tracing::warn!("bad notification notice"),
+            },
+            Ok(Some(n)) => match serde_json::from_str::<TicketChanged>(n.payload()) {
+                Ok(change) => {
+                    let _ = tx.send(Live::Ticket(change));
+                }
+                Err(e) => tracing::warn!(error = %e, "bad ticket notice"),
+            },
+            Err(e) => {
+                api_keys.set_listening(false);
+                return Lost::Broken(e);
+            }
+        }
     }
 }
 
@@ -165,8 +195,9 @@ fn events(
                         .unwrap_or_else(|_| Event::default().event("ticket"));
                     return Some((Ok(event), (rx, scope)));
                 }
-                // Fell behind: tell the page to reload everything rather than miss a change.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
+                // Fell behind, or the instance may have missed notices: tell the page to
+                // reload everything rather than miss a change.
+                Ok(Live::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     return Some((Ok(Event::default().event("resync").data("{}")), (rx, scope)));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,

@@ -244,6 +244,29 @@ async fn messages_are_acknowledged_once_stored_and_reach_the_agent_in_order() {
 }
 
 #[tokio::test]
+async fn a_message_whose_notice_was_lost_arrives_once_the_instance_listens_again() {
+    let d = desk().await;
+    let c = d.conversation;
+    let mut agent = connect(&d.app.base, &d.agent_cookie, vec![]).await;
+    assert_eq!(message(&mut agent, c).await.seq, 1);
+    assert_eq!(message(&mut agent, c).await.seq, 2);
+    // Stored without a notice, as when it was sent while this instance's LISTEN connection
+    // was away; then the database ends that connection.
+    sqlx::query(
+        "INSERT INTO chat_message (conversation_id, seq, client_msg_id, author_name, author_kind, kind, body)
+         VALUES ($1, 3, $2, 'Client', 'client', 'text', 'sent while nobody listened')",
+    )
+    .bind(c)
+    .bind(Uuid::new_v4())
+    .execute(&d.app.db)
+    .await
+    .expect("message");
+    d.app.drop_listening_connections("steward_chat").await;
+    let m = message(&mut agent, c).await;
+    assert_eq!((m.seq, m.body.as_str()), (3, "sent while nobody listened"));
+}
+
+#[tokio::test]
 async fn a_resend_with_the_same_id_is_acknowledged_as_a_duplicate_and_stored_once() {
     let d = desk().await;
     let c = d.conversation;

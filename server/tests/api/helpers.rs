@@ -136,6 +136,27 @@ impl TestApp {
         }
     }
 
+    /// Ends the server's LISTEN connections for `channel` from the database side, as a
+    /// database restart, a failover or an idle timeout would; waits for one to exist first.
+    pub async fn drop_listening_connections(&self, channel: &str) {
+        for _ in 0..250 {
+            let ended: i64 = sqlx::query_scalar(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()
+                   AND query LIKE 'LISTEN%' AND query LIKE '%' || $1 || '%'",
+            )
+            .bind(channel)
+            .fetch_one(&self.db)
+            .await
+            .expect("terminate the listening connections");
+            if ended > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("no connection listens on {channel}");
+    }
+
     /// A second server instance on the same database (as behind a load balancer).
     pub async fn second_instance(&self) -> (String, watch::Sender<bool>) {
         let config = Config {

@@ -482,6 +482,49 @@ async fn live_updates_reach_the_clients_page_only_for_their_own_tickets() {
     assert_eq!(res.status(), 401);
 }
 
+/// Reads the event stream until `wanted` appears in it; fails after ten seconds.
+async fn read_until(stream: &mut reqwest::Response, wanted: &str) -> String {
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !received.contains(wanted) {
+        match tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{wanted} in time; got {received:?}"))
+            .expect("stream")
+        {
+            Some(c) => received.push_str(&String::from_utf8_lossy(&c)),
+            None => panic!("stream ended"),
+        }
+    }
+    received
+}
+
+#[tokio::test]
+async fn open_pages_are_told_to_reload_when_the_instance_may_have_missed_changes() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, agent_email) = staff(&app, Role::SupportAgent).await;
+    let browser = app.signed_in(&agent_email).await;
+    let mut stream = browser
+        .get(format!("{}/live/tickets", app.base))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(stream.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Changes committed while the instance's LISTEN connection is gone are never heard, so
+    // once it listens again every open page must reload.
+    app.drop_listening_connections("steward_tickets").await;
+    read_until(&mut stream, "event: resync").await;
+    // And it hears changes again.
+    let mut input = new_ticket("Raised after the reconnection");
+    input.account_id = Some(acme);
+    let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    read_until(&mut stream, &t.summary.id.to_string()).await;
+}
+
 #[tokio::test]
 async fn a_change_made_on_one_instance_reaches_pages_open_on_another() {
     let app = TestApp::spawn().await;
