@@ -313,6 +313,14 @@ impl TestApp {
     }
 
     /// Runs the mail worker once and returns everything the SMTP server has received.
+    /// Runs the worker's job that tells the support desk of new tickets (the worker does not
+    /// run in tests); returns how many tickets it told of.
+    pub async fn tell_the_desk(&self) -> usize {
+        app::server::tickets::desk::tell_of_new_tickets(&self.state)
+            .await
+            .expect("tell the desk")
+    }
+
     pub async fn deliver_mail(&self) -> Vec<ReceivedMail> {
         email::deliver_pending(&self.state, 100)
             .await

@@ -77,6 +77,9 @@ async fn a_client_raises_a_ticket_for_their_own_account_and_the_desk_is_told() {
     assert_eq!(t.summary.status, TicketStatus::New);
     assert!(t.summary.number >= 1001);
     assert!(t.summary.first_response_due < t.summary.resolution_due);
+    // The desk hears of it from the ticket's event, once.
+    assert_eq!(app.tell_the_desk().await, 1);
+    assert_eq!(app.tell_the_desk().await, 0);
     let notified: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM notification WHERE user_id = $1 AND link LIKE '%' || $2",
     )
@@ -99,8 +102,47 @@ async fn a_client_raises_a_ticket_for_their_own_account_and_the_desk_is_told() {
     assert!(ack.data.contains("Message-ID: <t"), "{}", ack.data);
 }
 
-/// Rows the ticket's own insert writes (the desk's notices, the acknowledgement) land at the
-/// right edge of their id indexes, like every other new row.
+#[tokio::test]
+async fn two_workers_tell_the_desk_of_each_new_ticket_exactly_once() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, agent_id, _) = staff(&app, Role::SupportAgent).await;
+    let (_, manager_id, _) = staff(&app, Role::SupportManager).await;
+    for i in 0..30 {
+        let mut input = new_ticket(&format!("Scanner {i}"));
+        input.account_id = Some(acme);
+        tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+            .await
+            .expect("create");
+    }
+    let (one, two) = tokio::join!(
+        tickets::desk::tell_of_new_tickets(&app.state),
+        tickets::desk::tell_of_new_tickets(&app.state)
+    );
+    assert_eq!(one.expect("one") + two.expect("two"), 30);
+    assert_eq!(app.tell_the_desk().await, 0, "nothing is left to tell");
+    for user in [agent_id, manager_id] {
+        let (notices, tickets): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(DISTINCT link) FROM notification
+             WHERE user_id = $1 AND title LIKE 'New ticket #%'",
+        )
+        .bind(user)
+        .fetch_one(&app.db)
+        .await
+        .expect("notices");
+        assert_eq!((notices, tickets), (30, 30), "one notice per ticket each");
+    }
+    let mails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbound_email WHERE subject LIKE '[#%] New ticket: Scanner%'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("mails");
+    assert_eq!(mails, 60, "a mail per ticket to each of the two");
+}
+
+/// Rows SQL writes for a new ticket (the acknowledgement with its insert, the desk's notices
+/// after its event) land at the right edge of their id indexes, like every other new row.
 #[tokio::test]
 async fn what_a_new_ticket_writes_gets_time_ordered_ids() {
     let app = TestApp::spawn().await;
@@ -116,6 +158,7 @@ async fn what_a_new_ticket_writes_gets_time_ordered_ids() {
     )
     .await
     .expect("create");
+    app.tell_the_desk().await;
     let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
         "SELECT id FROM outbound_email WHERE ticket_id = $1 OR subject LIKE '%' || $2 || '%'
          UNION ALL SELECT id FROM notification WHERE user_id = $3",
@@ -834,6 +877,7 @@ async fn tickets_raised_at_the_same_moment_commit_together_and_each_caller_gets_
     numbers.sort_unstable();
     numbers.dedup();
     assert_eq!(numbers.len(), 14, "fourteen tickets, fourteen numbers");
+    app.tell_the_desk().await;
     let (tickets, desk): (i64, i64) = sqlx::query_as(
         "SELECT count(*), (SELECT count(*) FROM notification WHERE title LIKE 'New ticket #%')
          FROM ticket",

@@ -58,6 +58,7 @@ async fn a_mail_from_a_known_contact_becomes_a_ticket_and_the_reply_threads_onto
     assert_eq!(t.description, "It jams again.");
 
     // The desk is told, and the agent's public reply goes out with its own Message-ID.
+    app.tell_the_desk().await;
     tickets::reply(
         &app.state,
         &agent,

@@ -7,6 +7,7 @@
 //! Callers: server functions, REST handlers, the inbound-mail endpoint, the worker.
 
 pub mod attachments;
+pub mod desk;
 pub mod inbound;
 pub mod intake;
 pub mod repo;

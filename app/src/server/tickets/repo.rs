@@ -225,14 +225,13 @@ pub struct NewRow<'a> {
     pub resolution_due: DateTime<Utc>,
 }
 
-/// What is written with a new ticket: its first history line, the desk's notice, the
-/// client's acknowledgement and the domain event.
+/// What is written with a new ticket: its first history line, the client's acknowledgement
+/// and the domain event (which the desk's notices follow: `desk`).
 pub struct Created<'a> {
     pub number: i64,
     pub actor: (Option<UserId>, &'a str),
     /// The history line's text ("#1042 via Portal").
     pub history: &'a str,
-    pub desk: DeskNotice<'a>,
     pub acknowledgement: Option<Acknowledgement<'a>>,
     pub event: serde_json::Value,
 }
@@ -246,22 +245,14 @@ pub struct Acknowledgement<'a> {
     pub message_id: &'a str,
 }
 
-/// The support desk's in-app notification and mail about a new ticket.
-pub struct DeskNotice<'a> {
-    pub title: &'a str,
-    pub link: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
-}
-
 /// A new ticket with everything written with it.
 pub struct NewTicketRows<'a> {
     pub row: NewRow<'a>,
     pub created: Created<'a>,
 }
 
-/// Inserts new tickets, each with its history line, its `ticket.created` event, the
-/// support desk's notifications and mails and the client's acknowledgement, in one statement
+/// Inserts new tickets, each with its history line, its `ticket.created` event and the
+/// client's acknowledgement, in one statement
 /// for the whole batch, and returns them as `find` would read them: creation is the hot write
 /// path, and a statement (its round trip, executor start and commit) costs far more than the
 /// rows it writes. The batch comes from the ticket intake (group commit); alone, the
@@ -288,19 +279,17 @@ pub async fn insert_many(
             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
                 $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[],
                 $14::jsonb[], $15::timestamptz[], $16::timestamptz[], $17::uuid[], $18::text[], $19::text[],
-                $20::jsonb[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[],
-                $27::text[]) WITH ORDINALITY
+                $20::jsonb[], $21::text[], $22::text[], $23::text[]) WITH ORDINALITY
               AS i(id, number, subject, description, ticket_type, priority, channel, account_id, location_id,
                    asset_serial, contact_id, assignee_id, team_id, tags, first_response_due, resolution_due,
-                   actor_user_id, actor_name, history, event, title, link, mail_subject, mail_body,
-                   ack_subject, ack_body, ack_message_id, ord)
+                   actor_user_id, actor_name, history, event, ack_subject, ack_body, ack_message_id, ord)
          ), new_ticket AS (
             INSERT INTO ticket (id, number, subject, description, ticket_type, priority, status, channel,
                 account_id, location_id, asset_serial, contact_id, assignee_id, team_id, tags,
                 first_response_due, resolution_due, created_at, updated_at)
             SELECT id, number, subject, description, ticket_type, priority, 'new', channel, account_id,
                 location_id, asset_serial, contact_id, assignee_id, team_id,
-                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $28, $28
+                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $24, $24
             FROM input ORDER BY ord
             RETURNING *
          ), history AS (
@@ -316,7 +305,7 @@ pub async fn insert_many(
             CROSS JOIN LATERAL (SELECT email FROM contact_email WHERE contact_id = i.contact_id
                                 ORDER BY position LIMIT 1) e
             WHERE i.ack_message_id IS NOT NULL ORDER BY i.ord
-         ), {DESK}
+         )
          SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}
          FROM new_ticket t {named} LEFT JOIN account l ON l.id = t.location_id",
         named = named!()
@@ -341,10 +330,6 @@ pub async fn insert_many(
     .bind(col(&|t| t.created.actor.1.to_string()))
     .bind(col(&|t| t.created.history.to_string()))
     .bind(tickets.iter().map(|t| t.created.event.clone()).collect::<Vec<_>>())
-    .bind(col(&|t| t.created.desk.title.to_string()))
-    .bind(col(&|t| t.created.desk.link.to_string()))
-    .bind(col(&|t| t.created.desk.subject.to_string()))
-    .bind(col(&|t| t.created.desk.body.to_string()))
     .bind(ack(|a| a.subject.to_string()))
     .bind(ack(|a| a.body.to_string()))
     .bind(ack(|a| a.message_id.to_string()))
@@ -353,25 +338,6 @@ pub async fn insert_many(
     .await?;
     Ok(rows.into_iter().map(Ticket::from).collect())
 }
-
-/// The support desk of each new ticket: active support users, the team's members when the
-/// ticket's team has any; each gets an in-app notification and a mail as they chose: one by
-/// one, in the daily digest, or none.
-const DESK: &str = "desk AS (
-        SELECT i.ord, i.title, i.link, i.mail_subject, i.mail_body, u.id AS user_id, u.email,
-               coalesce(p.email_mode, 'immediate') AS mode
-        FROM input i JOIN new_ticket USING (id)
-        JOIN app_user u ON u.is_active AND u.role IN ('support_manager', 'support_agent')
-          AND (i.team_id IS NULL OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = i.team_id AND m.user_id = u.id)
-               OR NOT EXISTS (SELECT 1 FROM team_member m WHERE m.team_id = i.team_id))
-        LEFT JOIN notification_preference p ON p.user_id = u.id
-     ), in_app AS (
-        INSERT INTO notification (id, user_id, title, link, digest_pending)
-        SELECT steward_uuid_v7(), user_id, title, link, mode = 'daily_digest' FROM desk ORDER BY ord, user_id
-     ), desk_mail AS (
-        INSERT INTO outbound_email (id, to_address, subject, body_text)
-        SELECT steward_uuid_v7(), email, mail_subject, mail_body FROM desk WHERE mode = 'immediate' ORDER BY ord, email
-     )";
 
 pub async fn record_event(
     tx: &mut PgConnection,

@@ -432,10 +432,6 @@ struct Prepared<'a> {
     first_response_due: DateTime<Utc>,
     resolution_due: DateTime<Utc>,
     history: String,
-    link: String,
-    title: String,
-    subject: String,
-    body: String,
     /// The client's acknowledgement (subject, body, Message-ID), for a client's ticket or
     /// one raised for a contact.
     acknowledgement: Option<(String, String, String)>,
@@ -449,7 +445,8 @@ pub(crate) fn needs_transaction(items: &[&ToRaise]) -> bool {
 
 /// Raises tickets, the batch in one insert statement: its links checked (when
 /// `check_links`), numbers drawn, SLA due times computed, round-robin assignment, the
-/// history line, the event, the desk's notices and the client's acknowledgement. A ticket
+/// history line, the event (the desk's notices follow from it) and the client's
+/// acknowledgement. A ticket
 /// whose links fail gets its field errors and the others go on; an error of the database
 /// fails the whole batch. Runs inside the caller's transaction when `needs_transaction`
 /// says so; otherwise the insert is the only write, and it may run on its own.
@@ -487,8 +484,6 @@ pub(crate) async fn raise_in(
         };
         let id = TicketId::new();
         let number = basis.number;
-        let link = format!("/console/tickets/{id}");
-        let url = format!("{}{link}", state.settings.public_url);
         results.push(Ok(id));
         // The client gets an acknowledgement whose Message-ID their reply will thread on.
         let acknowledgement = (!item.actor.staff || valid.contact_id.is_some()).then(|| {
@@ -507,22 +502,13 @@ pub(crate) async fn raise_in(
             id,
             number,
             assignee,
-            first_response_due: basis.calendar.add_business_minutes(now, basis.first_minutes),
+            first_response_due: basis
+                .calendar
+                .add_business_minutes(now, basis.first_minutes),
             resolution_due: basis
                 .calendar
                 .add_business_minutes(now, basis.resolution_minutes),
             history: format!("#{number} via {}", item.channel.label()),
-            // The support desk hears of every new ticket: in the app, and by mail.
-            title: format!("New ticket #{number}: {}", valid.subject),
-            subject: format!("[#{number}] New ticket: {}", valid.subject),
-            body: format!(
-                "{} raised a ticket via {}.\n\n{}\n\n{}\n\nOpen it: {url}\n\nYou get these mails one by one; choose a daily digest or none on your notifications page.\n",
-                item.actor.name,
-                item.channel.label(),
-                valid.subject,
-                valid.description
-            ),
-            link,
             acknowledgement,
         });
     }
@@ -552,20 +538,19 @@ pub(crate) async fn raise_in(
                     number: p.number,
                     actor: p.item.actor.tag(),
                     history: &p.history,
-                    desk: repo::DeskNotice {
-                        title: &p.title,
-                        link: &p.link,
-                        subject: &p.subject,
-                        body: &p.body,
-                    },
-                    acknowledgement: p.acknowledgement.as_ref().map(|(subject, body, message_id)| {
-                        repo::Acknowledgement {
+                    acknowledgement: p.acknowledgement.as_ref().map(
+                        |(subject, body, message_id)| repo::Acknowledgement {
                             subject,
                             body,
                             message_id,
-                        }
+                        },
+                    ),
+                    // The support desk hears of it from this event (`desk`).
+                    event: serde_json::json!({
+                        "number": p.number,
+                        "channel": p.item.channel.as_str(),
+                        "raised_by": p.item.actor.name,
                     }),
-                    event: serde_json::json!({ "number": p.number, "channel": p.item.channel.as_str() }),
                 },
             }
         })
