@@ -429,6 +429,19 @@ async fn files_are_checked_and_served_only_to_those_who_may_see_the_ticket() {
     assert_eq!(res.status(), 401);
 }
 
+/// Opens a page's live event stream at `base` and gives the server a moment to subscribe
+/// before the test makes its changes.
+async fn open_stream(browser: &reqwest::Client, base: &str) -> reqwest::Response {
+    let stream = browser
+        .get(format!("{base}/live/tickets"))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(stream.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stream
+}
+
 #[tokio::test]
 async fn live_updates_reach_the_clients_page_only_for_their_own_tickets() {
     let app = TestApp::spawn().await;
@@ -437,14 +450,7 @@ async fn live_updates_reach_the_clients_page_only_for_their_own_tickets() {
     let (_, _, acme_email) = app.client_user(acme).await;
     let (agent, _, _) = staff(&app, Role::SupportAgent).await;
     let browser = app.signed_in(&acme_email).await;
-    let mut stream = browser
-        .get(format!("{}/live/tickets", app.base))
-        .send()
-        .await
-        .expect("connect");
-    assert_eq!(stream.status(), 200);
-    // Give the server a moment to subscribe before the changes are made.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut stream = open_stream(&browser, &app.base).await;
     let mut input = new_ticket("Globex printer");
     input.account_id = Some(globex);
     tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
@@ -455,18 +461,7 @@ async fn live_updates_reach_the_clients_page_only_for_their_own_tickets() {
     let mine = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
         .await
         .expect("acme");
-    let mut received = String::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !received.contains("ticket_id") {
-        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
-            .await
-            .expect("an event in time")
-            .expect("stream");
-        match chunk {
-            Some(c) => received.push_str(&String::from_utf8_lossy(&c)),
-            None => break,
-        }
-    }
+    let received = read_until(&mut stream, "ticket_id").await;
     let first = received
         .lines()
         .find_map(|l| l.strip_prefix("data: "))
@@ -506,13 +501,7 @@ async fn open_pages_are_told_to_reload_when_the_instance_may_have_missed_changes
     let acme = app.account("Acme", None).await;
     let (agent, _, agent_email) = staff(&app, Role::SupportAgent).await;
     let browser = app.signed_in(&agent_email).await;
-    let mut stream = browser
-        .get(format!("{}/live/tickets", app.base))
-        .send()
-        .await
-        .expect("connect");
-    assert_eq!(stream.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut stream = open_stream(&browser, &app.base).await;
     // Changes committed while the instance's LISTEN connection is gone are never heard, so
     // once it listens again every open page must reload.
     app.drop_listening_connections("steward_tickets").await;
@@ -534,29 +523,12 @@ async fn a_change_made_on_one_instance_reaches_pages_open_on_another() {
     let (agent, _, agent_email) = staff(&app, Role::SupportAgent).await;
     // The agent's browser is connected to the second instance…
     let browser = app.signed_in(&agent_email).await;
-    let mut stream = browser
-        .get(format!("{other_base}/live/tickets"))
-        .send()
-        .await
-        .expect("connect");
-    assert_eq!(stream.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut stream = open_stream(&browser, &other_base).await;
     // …and the ticket is raised through the first.
     let mut input = new_ticket("Raised on instance one");
     input.account_id = Some(acme);
     let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
         .await
         .expect("create");
-    let mut received = String::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !received.contains(&t.summary.id.to_string()) {
-        match tokio::time::timeout_at(deadline, stream.chunk())
-            .await
-            .expect("the change in time")
-            .expect("stream")
-        {
-            Some(c) => received.push_str(&String::from_utf8_lossy(&c)),
-            None => panic!("stream ended"),
-        }
-    }
+    read_until(&mut stream, &t.summary.id.to_string()).await;
 }
