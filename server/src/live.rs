@@ -64,7 +64,7 @@ impl LiveHub {
 /// are lost, so after each reopening (once LISTEN is in place again) every open stream is
 /// told to resync and the key cache starts afresh; while it is down, no key is cached.
 async fn listen(db: sqlx::PgPool, api_keys: ApiKeyCache, tx: broadcast::Sender<Live>) {
-    let mut reopened = false;
+    let mut listened_before = false;
     loop {
         match PgListener::connect_with(&db).await {
             Ok(mut listener) => {
@@ -76,11 +76,11 @@ async fn listen(db: sqlx::PgPool, api_keys: ApiKeyCache, tx: broadcast::Sender<L
                 } else {
                     tracing::debug!("listening for ticket changes");
                     api_keys.set_listening(true);
-                    if reopened {
+                    if listened_before {
                         // No receivers is fine: nobody has a page open.
                         let _ = tx.send(Live::Resync);
                     }
-                    reopened = true;
+                    listened_before = true;
                     match hear(&mut listener, &api_keys, &tx).await {
                         Lost::Reconnect => {
                             tracing::warn!("LISTEN connection lost; reopening");
