@@ -2,7 +2,7 @@
 //! written in one insert statement, and each caller is answered once it has committed.
 //!
 //! Why: a ticket is a row with nine indexes, six foreign keys, triggers, its history, its
-//! event and the desk's notices; written alone, the statement and its commit cost several
+//! event and the client's acknowledgement (the desk's notices follow later: `desk`); written alone, the statement and its commit cost several
 //! times the rows (docs/BENCHMARKS.md). Written sixteen at a time, they cost a fraction.
 //!
 //! How: a caller queues its ticket and, if fewer than `BATCHES` batches are running, starts
