@@ -36,7 +36,7 @@ t0=$(date +%s)
 psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v accounts="$accounts" -v tickets="$tickets" -v responses="$responses" <<'SQL'
 -- The triggers would queue every account for recompute while loading; the benchmark
 -- recomputes everything anyway.
-ALTER TABLE ticket DISABLE TRIGGER ticket_health;
+ALTER TABLE ticket DISABLE TRIGGER ticket_health_insert;
 CREATE TEMP TABLE b AS SELECT g, gen_random_uuid() AS id, gen_random_uuid() AS contact FROM generate_series(1, :accounts) g;
 INSERT INTO account (id, name, account_type, status, created_at)
 SELECT id, 'Bench account ' || g, 'customer', 'active', now() - interval '400 days' FROM b;
@@ -64,7 +64,7 @@ SELECT gen_random_uuid(), CASE WHEN r % 5 = 0 THEN 'nps' ELSE 'csat' END, 'bench
        CASE WHEN r % 9 = 0 THEN 'the technician was ' || (ARRAY['quick','slow','friendly','late'])[1 + r % 4] END,
        now() - (r % 365) * interval '1 day' + interval '2 hours'
 FROM generate_series(1, :responses) r JOIN b ON b.g = 1 + (r * 7) % :accounts;
-ALTER TABLE ticket ENABLE TRIGGER ticket_health;
+ALTER TABLE ticket ENABLE TRIGGER ticket_health_insert;
 VACUUM ANALYZE;
 SQL
 load_secs=$(( $(date +%s) - t0 ))

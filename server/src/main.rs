@@ -43,9 +43,10 @@ enum Command {
     },
     /// Recompute every account's health now (what the nightly job does) and print the time.
     RecomputeHealth,
-    /// Tell the support desk of every new ticket it has not heard of yet (what the worker
-    /// does each round), e.g. after running without the worker, and print the time.
-    TellDesk,
+    /// Follow every new ticket not yet followed (what the worker does each round: tell the
+    /// support desk, make its text searchable), e.g. after running without the worker, and
+    /// print the time.
+    FollowNewTickets,
 }
 
 #[tokio::main]
@@ -65,7 +66,7 @@ async fn main() -> ExitCode {
         Command::DemoData { accounts, if_empty } => demo::run(&config, accounts, if_empty).await,
         Command::ApiKey { name, role } => api_key(&config, &name, &role).await,
         Command::RecomputeHealth => recompute_health(&config).await,
-        Command::TellDesk => tell_desk(&config).await,
+        Command::FollowNewTickets => follow_new_tickets(&config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -117,23 +118,23 @@ async fn api_key(config: &Config, name: &str, role: &str) -> Result<(), String> 
     Ok(())
 }
 
-async fn tell_desk(config: &Config) -> Result<(), String> {
+async fn follow_new_tickets(config: &Config) -> Result<(), String> {
     let pool = startup::connect(config).await.map_err(|e| e.to_string())?;
     startup::migrate(&pool).await.map_err(|e| e.to_string())?;
     let state = startup::state(config, pool).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
-    let mut told = 0;
+    let mut followed = 0;
     loop {
-        let n = app::server::tickets::desk::tell_of_new_tickets(&state)
+        let n = app::server::tickets::arrivals::follow_new_tickets(&state)
             .await
             .map_err(|e| e.to_string())?;
-        told += n;
+        followed += n;
         if n == 0 {
             break;
         }
     }
     println!(
-        "told the desk of {told} tickets in {:.2}s",
+        "followed {followed} new tickets in {:.2}s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

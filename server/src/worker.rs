@@ -47,14 +47,15 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 Err(e) => tracing::error!(error = %e, "training reminders failed"),
             }
         }
-        // The desk hears of new tickets every round, as many batches as are waiting (up to
-        // a bound, so that a flood does not hold up the round's other work).
+        // New tickets are followed every round (the desk told, their text made searchable),
+        // as many batches as are waiting, up to a bound so that a flood does not hold up the
+        // round's other work.
         for _ in 0..40 {
-            match tickets::desk::tell_of_new_tickets(&state).await {
-                Ok(n) if n < tickets::desk::BATCH as usize => break,
+            match tickets::arrivals::follow_new_tickets(&state).await {
+                Ok(n) if n < tickets::arrivals::BATCH as usize => break,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::error!(error = %e, "telling the desk of new tickets failed");
+                    tracing::error!(error = %e, "following new tickets failed");
                     break;
                 }
             }

@@ -312,15 +312,15 @@ impl TestApp {
         (client, key.secret)
     }
 
-    /// Runs the mail worker once and returns everything the SMTP server has received.
-    /// Runs the worker's job that tells the support desk of new tickets (the worker does not
-    /// run in tests); returns how many tickets it told of.
-    pub async fn tell_the_desk(&self) -> usize {
-        app::server::tickets::desk::tell_of_new_tickets(&self.state)
+    /// Runs the worker's job that follows new tickets (the desk told, their text made
+    /// searchable; the worker does not run in tests); returns how many it followed.
+    pub async fn follow_new_tickets(&self) -> usize {
+        app::server::tickets::arrivals::follow_new_tickets(&self.state)
             .await
-            .expect("tell the desk")
+            .expect("follow new tickets")
     }
 
+    /// Runs the mail worker once and returns everything the SMTP server has received.
     pub async fn deliver_mail(&self) -> Vec<ReceivedMail> {
         email::deliver_pending(&self.state, 100)
             .await

@@ -335,7 +335,7 @@ async fn the_desks_new_ticket_mail_follows_each_agents_preference() {
     )
     .await
     .expect("ticket");
-    app.tell_the_desk().await;
+    app.follow_new_tickets().await;
     // Everyone on the desk has it in the app.
     for user in [instant_id, digest_id, quiet_id] {
         let titles = titles(&app, user).await;

@@ -78,8 +78,8 @@ async fn a_client_raises_a_ticket_for_their_own_account_and_the_desk_is_told() {
     assert!(t.summary.number >= 1001);
     assert!(t.summary.first_response_due < t.summary.resolution_due);
     // The desk hears of it from the ticket's event, once.
-    assert_eq!(app.tell_the_desk().await, 1);
-    assert_eq!(app.tell_the_desk().await, 0);
+    assert_eq!(app.follow_new_tickets().await, 1);
+    assert_eq!(app.follow_new_tickets().await, 0);
     let notified: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM notification WHERE user_id = $1 AND link LIKE '%' || $2",
     )
@@ -103,7 +103,7 @@ async fn a_client_raises_a_ticket_for_their_own_account_and_the_desk_is_told() {
 }
 
 #[tokio::test]
-async fn two_workers_tell_the_desk_of_each_new_ticket_exactly_once() {
+async fn two_workers_follow_each_new_ticket_exactly_once() {
     let app = TestApp::spawn().await;
     let acme = app.account("Acme", None).await;
     let (agent, agent_id, _) = staff(&app, Role::SupportAgent).await;
@@ -116,11 +116,23 @@ async fn two_workers_tell_the_desk_of_each_new_ticket_exactly_once() {
             .expect("create");
     }
     let (one, two) = tokio::join!(
-        tickets::desk::tell_of_new_tickets(&app.state),
-        tickets::desk::tell_of_new_tickets(&app.state)
+        tickets::arrivals::follow_new_tickets(&app.state),
+        tickets::arrivals::follow_new_tickets(&app.state)
     );
     assert_eq!(one.expect("one") + two.expect("two"), 30);
-    assert_eq!(app.tell_the_desk().await, 0, "nothing is left to tell");
+    assert_eq!(
+        app.follow_new_tickets().await,
+        0,
+        "nothing is left to follow"
+    );
+    let (entries, tickets): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT e.ticket_id) FROM ticket_search_entry e
+         JOIN ticket t ON t.id = e.ticket_id WHERE e.message_id IS NULL AND t.subject LIKE 'Scanner %'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("entries");
+    assert_eq!((entries, tickets), (30, 30), "one search entry per ticket");
     for user in [agent_id, manager_id] {
         let (notices, tickets): (i64, i64) = sqlx::query_as(
             "SELECT count(*), count(DISTINCT link) FROM notification
@@ -158,7 +170,7 @@ async fn what_a_new_ticket_writes_gets_time_ordered_ids() {
     )
     .await
     .expect("create");
-    app.tell_the_desk().await;
+    app.follow_new_tickets().await;
     let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
         "SELECT id FROM outbound_email WHERE ticket_id = $1 OR subject LIKE '%' || $2 || '%'
          UNION ALL SELECT id FROM notification WHERE user_id = $3",
@@ -657,6 +669,8 @@ async fn search_finds_words_in_replies_and_ranks_subject_matches_first() {
         view: Some(TicketView::All),
         ..Default::default()
     };
+    // The tickets' own text is searchable once the worker has followed them.
+    app.follow_new_tickets().await;
     let found = tickets::list(&app.db, &agent, &search("toner"))
         .await
         .expect("search");
@@ -877,7 +891,7 @@ async fn tickets_raised_at_the_same_moment_commit_together_and_each_caller_gets_
     numbers.sort_unstable();
     numbers.dedup();
     assert_eq!(numbers.len(), 14, "fourteen tickets, fourteen numbers");
-    app.tell_the_desk().await;
+    app.follow_new_tickets().await;
     let (tickets, desk): (i64, i64) = sqlx::query_as(
         "SELECT count(*), (SELECT count(*) FROM notification WHERE title LIKE 'New ticket #%')
          FROM ticket",

@@ -120,7 +120,7 @@ async fn the_support_desk_finds_new_tickets_among_its_notifications() {
     let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
         .await
         .expect("create");
-    app.tell_the_desk().await;
+    app.follow_new_tickets().await;
     let browser = app.signed_in(&agent_email).await;
     let unread: i64 = app
         .call::<UnreadNotifications>(&browser, &[])

@@ -58,7 +58,7 @@ async fn a_mail_from_a_known_contact_becomes_a_ticket_and_the_reply_threads_onto
     assert_eq!(t.description, "It jams again.");
 
     // The desk is told, and the agent's public reply goes out with its own Message-ID.
-    app.tell_the_desk().await;
+    app.follow_new_tickets().await;
     tickets::reply(
         &app.state,
         &agent,
@@ -316,6 +316,8 @@ async fn rest_raises_lists_changes_and_answers_tickets_with_problem_errors() {
         .expect("reply");
     assert_eq!(res.status(), 409);
 
+    // Found by its text once the worker has followed it.
+    app.follow_new_tickets().await;
     let list: Value = rep
         .get(url("/tickets?view=all&q=printer"))
         .send()

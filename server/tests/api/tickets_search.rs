@@ -16,7 +16,8 @@ fn search_for(q: &str) -> TicketFilter {
     }
 }
 
-/// Tickets written straight into the table, as an import would, `weeks_ago` weeks back.
+/// Tickets written straight into the table, as an import would, `weeks_ago` weeks back, with
+/// their search entries written as such a writer must (`ticket_search_add_tickets`).
 async fn insert_tickets(
     app: &TestApp,
     account: AccountId,
@@ -25,7 +26,7 @@ async fn insert_tickets(
     count: i64,
     weeks_ago: i64,
 ) -> Vec<TicketId> {
-    sqlx::query_scalar(
+    let ids: Vec<TicketId> = sqlx::query_scalar(
         "INSERT INTO ticket (id, subject, description, ticket_type, priority, status, channel, account_id,
              first_response_due, resolution_due, created_at, updated_at)
          SELECT gen_random_uuid(), $1, $2, 'hardware', 'medium', 'open', 'api', $3,
@@ -42,7 +43,14 @@ async fn insert_tickets(
     .bind(weeks_ago as i32)
     .fetch_all(&app.db)
     .await
-    .expect("insert tickets")
+    .expect("insert tickets");
+    let indexed: i32 = sqlx::query_scalar("SELECT ticket_search_add_tickets($1)")
+        .bind(&ids)
+        .fetch_one(&app.db)
+        .await
+        .expect("index");
+    assert_eq!(indexed as usize, ids.len());
+    ids
 }
 
 async fn found(app: &TestApp, caller: &app::server::auth::Caller, q: &str) -> Vec<TicketId> {
@@ -75,6 +83,7 @@ async fn a_client_finds_only_their_accounts_tickets_and_never_internal_notes() {
     tickets::reply(&app.state, &agent, own.summary.id, "Firmware flashed", true)
         .await
         .expect("note");
+    app.follow_new_tickets().await;
 
     assert_eq!(
         found(&app, &acme_client, "scanner").await,
@@ -247,6 +256,7 @@ async fn a_search_finds_entries_with_every_word_whatever_punctuation_it_holds() 
     )
     .await
     .expect("reply");
+    app.follow_new_tickets().await;
 
     let mut both = found(&app, &agent, "router down").await;
     both.sort();
@@ -279,4 +289,38 @@ async fn a_search_finds_entries_with_every_word_whatever_punctuation_it_holds() 
         page.items.iter().map(|t| t.id).collect::<Vec<_>>(),
         vec![obrien.summary.id]
     );
+}
+
+#[tokio::test]
+async fn a_new_tickets_text_is_searchable_once_the_worker_has_followed_it() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let mut input = new_ticket("Badge reader beeps");
+    input.account_id = Some(acme);
+    let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    // Its number finds it at once; its words once the worker has followed the new ticket.
+    assert_eq!(
+        found(&app, &agent, &format!("#{}", t.summary.number)).await,
+        vec![t.summary.id]
+    );
+    assert!(found(&app, &agent, "badge beeps").await.is_empty());
+    assert_eq!(app.follow_new_tickets().await, 1);
+    assert_eq!(found(&app, &agent, "badge beeps").await, vec![t.summary.id]);
+    // Written once, whoever writes it again.
+    let again: i32 = sqlx::query_scalar("SELECT ticket_search_add_tickets($1)")
+        .bind(vec![t.summary.id])
+        .fetch_one(&app.db)
+        .await
+        .expect("again");
+    assert_eq!(again, 0);
+    let entries: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_search_entry WHERE ticket_id = $1")
+            .bind(t.summary.id)
+            .fetch_one(&app.db)
+            .await
+            .expect("entries");
+    assert_eq!(entries, 1);
 }

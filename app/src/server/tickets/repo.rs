@@ -226,7 +226,7 @@ pub struct NewRow<'a> {
 }
 
 /// What is written with a new ticket: its first history line, the client's acknowledgement
-/// and the domain event (which the desk's notices follow: `desk`).
+/// and the domain event (which the desk's notices and the search entry follow: `arrivals`).
 pub struct Created<'a> {
     pub number: i64,
     pub actor: (Option<UserId>, &'a str),

@@ -217,6 +217,22 @@ async fn ordered(
     repo::summaries_in_pool(db, ids, ranks, order, offset, i64::from(limit) + 1).await
 }
 
+/// Makes new tickets' subjects and descriptions searchable (`arrivals`, in the worker: a new
+/// ticket is findable by its text one round after it is raised). Tickets that already have
+/// their entry are skipped, so following an event twice writes nothing twice.
+pub async fn index_new_tickets(
+    tx: &mut PgConnection,
+    arrivals: &[super::arrivals::Arrival],
+) -> Result<i32, sqlx::Error> {
+    if arrivals.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query_scalar("SELECT ticket_search_add_tickets($1)")
+        .bind(arrivals.iter().map(|a| a.ticket.0).collect::<Vec<_>>())
+        .fetch_one(&mut *tx)
+        .await
+}
+
 /// Makes the search's weeks: the weeks ahead of now, and the weeks of rows that landed in the
 /// default partition (tickets imported with old dates). One week per transaction, so that
 /// moving rows out of the default partition never holds ticket writes for long. The worker

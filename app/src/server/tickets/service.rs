@@ -445,9 +445,8 @@ pub(crate) fn needs_transaction(items: &[&ToRaise]) -> bool {
 
 /// Raises tickets, the batch in one insert statement: its links checked (when
 /// `check_links`), numbers drawn, SLA due times computed, round-robin assignment, the
-/// history line, the event (the desk's notices follow from it) and the client's
-/// acknowledgement. A ticket
-/// whose links fail gets its field errors and the others go on; an error of the database
+/// history line, the event (the desk's notices and the search entry follow from it) and the
+/// client's acknowledgement. A ticket whose links fail gets its field errors and the others go on; an error of the database
 /// fails the whole batch. Runs inside the caller's transaction when `needs_transaction`
 /// says so; otherwise the insert is the only write, and it may run on its own.
 pub(crate) async fn raise_in(
@@ -545,7 +544,7 @@ pub(crate) async fn raise_in(
                             message_id,
                         },
                     ),
-                    // The support desk hears of it from this event (`desk`).
+                    // The support desk hears of it from this event (`arrivals`).
                     event: serde_json::json!({
                         "number": p.number,
                         "channel": p.item.channel.as_str(),
