@@ -108,7 +108,11 @@ async fn stack() -> Stack {
     let smtp = std::net::TcpListener::bind("127.0.0.1:0").expect("smtp");
     let smtp_port = smtp.local_addr().expect("addr").port();
     let mut server = Server::new(inbox);
-    server.with_name("e2e-smtp").with_tcp_listener(smtp);
+    // A thread per connection: the mailer keeps up to eight open between rounds.
+    server
+        .with_name("e2e-smtp")
+        .with_num_threads(16)
+        .with_tcp_listener(smtp);
     std::thread::spawn(move || {
         let _ = server.serve();
     });

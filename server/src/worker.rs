@@ -1,5 +1,6 @@
 //! Background work in the same binary: mail delivery from the outbox, the SLA job, the chat
-//! sweep, training reminders, survey requests, account health, reminders and digests.
+//! sweep, new tickets followed (the desk told, their text made searchable), training
+//! reminders, survey requests, account health, reminders and digests.
 //! Several instances can run it at once (rows are claimed with SKIP LOCKED).
 
 use app::server::{
@@ -7,6 +8,10 @@ use app::server::{
 };
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// Mails claimed at a time, and batches sent in one round at most (a round is two seconds).
+const MAIL_BATCH: i64 = 100;
+const MAIL_BATCHES_PER_ROUND: usize = 20;
 
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("worker started");
@@ -124,10 +129,22 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         }
         round += 1;
-        match email::deliver_pending(&state, 50).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sent = n, "mail delivered"),
-            Err(e) => tracing::error!(error = %e, "mail delivery round failed"),
+        // Mail every round, as many batches as are due (up to a bound, so that a backlog
+        // does not hold up the next round's other work).
+        for _ in 0..MAIL_BATCHES_PER_ROUND {
+            match email::deliver_pending(&state, MAIL_BATCH).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    tracing::info!(sent = n, "mail delivered");
+                    if n < MAIL_BATCH as usize {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "mail delivery round failed");
+                    break;
+                }
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}

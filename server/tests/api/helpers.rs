@@ -99,7 +99,11 @@ impl TestApp {
         let smtp = std::net::TcpListener::bind("127.0.0.1:0").expect("bind smtp");
         let smtp_port = smtp.local_addr().expect("smtp addr").port();
         let mut smtp_server = Server::new(catcher);
-        smtp_server.with_name("test-smtp").with_tcp_listener(smtp);
+        // A thread per connection: the mailer keeps up to eight open between rounds.
+        smtp_server
+            .with_name("test-smtp")
+            .with_num_threads(16)
+            .with_tcp_listener(smtp);
         std::thread::spawn(move || {
             let _ = smtp_server.serve();
         });

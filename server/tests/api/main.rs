@@ -11,6 +11,7 @@ mod helpers;
 mod knowledge;
 mod onboarding;
 mod ops;
+mod outbox;
 mod reminders;
 mod rest;
 mod support_settings;

@@ -5,6 +5,7 @@
 use crate::server::{AppState, ServiceError};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -21,8 +22,14 @@ impl Mailer {
     pub fn from_url(url: Option<&str>) -> Result<Self, String> {
         match url {
             None | Some("") => Ok(Mailer::Log),
+            // A connection for each recipient in flight, kept open between rounds.
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                .map(|b| Mailer::Smtp(b.build()))
+                .map(|b| {
+                    Mailer::Smtp(
+                        b.pool_config(PoolConfig::new().max_size(IN_FLIGHT as u32))
+                            .build(),
+                    )
+                })
                 .map_err(|e| format!("invalid STEWARD_SMTP_URL: {e}")),
         }
     }
@@ -151,25 +158,48 @@ type PendingRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    chrono::DateTime<chrono::Utc>,
 );
 
 const MAX_ATTEMPTS: i32 = 8;
 
-/// Sends up to `limit` due messages. Rows are locked with SKIP LOCKED so several
-/// workers (or instances) never send the same message twice.
+/// Recipients sent to at once, each on a pooled connection of its own (the pool's size): one
+/// mail at a time, a round's mails waited on each other's round trips to the relay.
+const IN_FLIGHT: usize = 8;
+
+/// How long a claimed mail is left to the worker that claimed it; past that another may send
+/// it (the first died before it wrote the outcome).
+const CLAIM_SECS: i32 = 300;
+
+/// Sends up to `limit` due messages and returns how many were sent: `IN_FLIGHT` recipients at
+/// once, each recipient's mails one after the other in the order they were written (so that a
+/// ticket's acknowledgement arrives before the reply to it).
+///
+/// Claiming is a short statement of its own: the due mails (SKIP LOCKED) get their next
+/// attempt moved past the claim, so several workers or instances never take the same
+/// message and no transaction stays open while the relay answers. Each mail's outcome is
+/// written as soon as it is known, so a worker that dies resends only the mails it had in
+/// flight, once their claim runs out.
 pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, ServiceError> {
-    let mut tx = state.db.begin().await?;
     let rows: Vec<PendingRow> = sqlx::query_as(
-        "SELECT id, to_address, subject, body_text, attempts, message_id, in_reply_to, body_html, calendar
-         FROM outbound_email
-         WHERE status = 'pending' AND next_attempt_at <= now()
-         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "WITH due AS (
+            SELECT id FROM outbound_email
+            WHERE status = 'pending' AND next_attempt_at <= now()
+            ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         UPDATE outbound_email o SET next_attempt_at = now() + make_interval(secs => $2)
+         FROM due WHERE o.id = due.id
+         RETURNING o.id, o.to_address, o.subject, o.body_text, o.attempts, o.message_id,
+                   o.in_reply_to, o.body_html, o.calendar, o.created_at",
     )
     .bind(limit)
-    .fetch_all(&mut *tx)
+    .bind(CLAIM_SECS)
+    .fetch_all(&state.db)
     .await?;
-    let mut sent = 0;
-    for (id, to, subject, body, attempts, message_id, in_reply_to, body_html, calendar) in rows {
+    let mut rows = rows;
+    rows.sort_by_key(|r| (r.9, r.0));
+    let mut by_recipient: Vec<(String, Vec<Pending>)> = Vec::new();
+    for (id, to, subject, body, attempts, message_id, in_reply_to, body_html, calendar, _) in rows {
         let mail = Pending {
             id,
             to,
@@ -181,36 +211,103 @@ pub async fn deliver_pending(state: &AppState, limit: i64) -> Result<usize, Serv
             body_html,
             calendar,
         };
-        match send(state, &mail).await {
-            Ok(()) => {
-                sent += 1;
-                sqlx::query("UPDATE outbound_email SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Err(e) => {
-                tracing::warn!(email_id = %id, error = %e, "mail delivery failed");
-                let status = if mail.attempts + 1 >= MAX_ATTEMPTS {
-                    "failed"
-                } else {
-                    "pending"
-                };
-                sqlx::query(
-                    "UPDATE outbound_email SET attempts = attempts + 1, last_error = $2, status = $3,
-                       next_attempt_at = now() + make_interval(secs => power(2, attempts + 1)::int * 5)
-                     WHERE id = $1",
-                )
-                .bind(id)
-                .bind(e)
-                .bind(status)
-                .execute(&mut *tx)
-                .await?;
-            }
+        let key = mail.to.to_lowercase();
+        match by_recipient.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, mails)) => mails.push(mail),
+            None => by_recipient.push((key, vec![mail])),
         }
     }
-    tx.commit().await?;
-    Ok(sent)
+    let mut sending = tokio::task::JoinSet::new();
+    let mut round = Round::default();
+    for (_, mails) in by_recipient {
+        if sending.len() >= IN_FLIGHT {
+            if let Some(done) = sending.join_next().await {
+                round.add(done);
+            }
+        }
+        let state = state.clone();
+        sending.spawn(async move {
+            let mut round = Round::default();
+            for mail in mails {
+                let outcome = send(&state, &mail).await;
+                round.sent += usize::from(outcome.is_ok());
+                if let Err(e) = record(&state, &mail, outcome).await {
+                    tracing::error!(email_id = %mail.id, error = %e, "a mail's outcome was not written");
+                    round.error.get_or_insert(e);
+                }
+            }
+            round
+        });
+    }
+    while let Some(done) = sending.join_next().await {
+        round.add(done);
+    }
+    match round.error {
+        Some(e) => Err(e.into()),
+        None => Ok(round.sent),
+    }
+}
+
+/// What a delivery round sent, and the first failure to write an outcome (the round goes on,
+/// so that every mail in flight gets its outcome written).
+#[derive(Default)]
+struct Round {
+    sent: usize,
+    error: Option<sqlx::Error>,
+}
+
+impl Round {
+    fn add(&mut self, done: Result<Round, tokio::task::JoinError>) {
+        match done {
+            Ok(other) => {
+                self.sent += other.sent;
+                if let Some(e) = other.error {
+                    self.error.get_or_insert(e);
+                }
+            }
+            // Its mails' claims run out and another round tries them.
+            Err(e) => tracing::error!(error = %e, "a mail delivery task failed"),
+        }
+    }
+}
+
+/// Writes a mail's outcome: sent, or its error with the next attempt backed off
+/// exponentially (failed for good after `MAX_ATTEMPTS`).
+async fn record(
+    state: &AppState,
+    mail: &Pending,
+    outcome: Result<(), String>,
+) -> Result<(), sqlx::Error> {
+    match outcome {
+        Ok(()) => {
+            sqlx::query(
+                "UPDATE outbound_email SET status = 'sent', sent_at = now(), attempts = attempts + 1
+                 WHERE id = $1",
+            )
+            .bind(mail.id)
+            .execute(&state.db)
+            .await?;
+        }
+        Err(e) => {
+            tracing::warn!(email_id = %mail.id, error = %e, "mail delivery failed");
+            let status = if mail.attempts + 1 >= MAX_ATTEMPTS {
+                "failed"
+            } else {
+                "pending"
+            };
+            sqlx::query(
+                "UPDATE outbound_email SET attempts = attempts + 1, last_error = $2, status = $3,
+                   next_attempt_at = now() + make_interval(secs => power(2, attempts + 1)::int * 5)
+                 WHERE id = $1",
+            )
+            .bind(mail.id)
+            .bind(e)
+            .bind(status)
+            .execute(&state.db)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Plain text first, then HTML, then the invitation: mail programs show the last part they
