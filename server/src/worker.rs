@@ -13,8 +13,16 @@ use tokio::sync::watch;
 const MAIL_BATCH: i64 = 100;
 const MAIL_BATCHES_PER_ROUND: usize = 20;
 
+/// The worker's round: what is not woken sooner runs every round.
+const ROUND: Duration = Duration::from_secs(2);
+
+/// How long the follow-up of new tickets waits once woken, so that under load a statement
+/// takes the hundreds raised meanwhile instead of the few of one intake batch.
+const GATHER: Duration = Duration::from_millis(200);
+
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("worker started");
+    let arrivals = tokio::spawn(follow_new_tickets(state.clone(), shutdown.clone(), ROUND));
     let mut round: u64 = 0;
     loop {
         // The SLA job every 30 seconds: due times are minutes apart, not seconds.
@@ -50,19 +58,6 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "training reminders"),
                 Err(e) => tracing::error!(error = %e, "training reminders failed"),
-            }
-        }
-        // New tickets are followed every round (the desk told, their text made searchable),
-        // as many batches as are waiting, up to a bound so that a flood does not hold up the
-        // round's other work.
-        for _ in 0..40 {
-            match tickets::arrivals::follow_new_tickets(&state).await {
-                Ok(n) if n < tickets::arrivals::BATCH as usize => break,
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(error = %e, "following new tickets failed");
-                    break;
-                }
             }
         }
         // CSAT requests every round (an indexed look at pending events): the question
@@ -147,9 +142,38 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = tokio::time::sleep(ROUND) => {}
             _ = shutdown.changed() => break,
         }
     }
+    let _ = arrivals.await;
     tracing::info!("worker stopped");
+}
+
+/// Follows new tickets (`tickets::arrivals`: the desk told, their text made searchable) as
+/// soon as this instance's intake has committed some, and every `every` otherwise (tickets
+/// raised on other instances or by mail, and any a failed pass left). Each pass follows as
+/// many batches as are waiting, up to a bound so that a flood cannot starve shutdown.
+pub async fn follow_new_tickets(
+    state: AppState,
+    mut shutdown: watch::Receiver<bool>,
+    every: Duration,
+) {
+    loop {
+        for _ in 0..40 {
+            match tickets::arrivals::follow_new_tickets(&state).await {
+                Ok(n) if n < tickets::arrivals::BATCH as usize => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "following new tickets failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = state.ticket_arrivals.notified() => tokio::time::sleep(GATHER).await,
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
 }

@@ -2,6 +2,8 @@ use super::auth::api_keys::ApiKeyCache;
 use super::email::Mailer;
 use super::tickets::intake::TicketIntake;
 use sqlx::PgPool;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// Settings the domain needs at run time (the server's config builds them).
 #[derive(Debug, Clone)]
@@ -39,4 +41,7 @@ pub struct AppState {
     pub ticket_intake: TicketIntake,
     /// API keys verified recently on this instance: see `auth::api_keys::ApiKeyCache`.
     pub api_keys: ApiKeyCache,
+    /// Rung by the intake when it has committed new tickets, so that the worker follows them
+    /// (`tickets::arrivals`) at once rather than at its next round.
+    pub ticket_arrivals: Arc<Notify>,
 }

@@ -153,6 +153,50 @@ async fn two_workers_follow_each_new_ticket_exactly_once() {
     assert_eq!(mails, 60, "a mail per ticket to each of the two");
 }
 
+/// Whether the worker has followed this ticket: told the desk and written its search entry.
+async fn followed(app: &TestApp, ticket: app::types::TicketId) -> bool {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM ticket_search_entry WHERE ticket_id = $1 AND message_id IS NULL)",
+    )
+    .bind(ticket)
+    .fetch_one(&app.db)
+    .await
+    .expect("followed")
+}
+
+#[tokio::test]
+async fn the_worker_follows_new_tickets_as_soon_as_the_intake_has_committed_them() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    // The worker's follow-up with an hour between rounds: only the intake's ring can make it
+    // follow a ticket within the test.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(server::worker::follow_new_tickets(
+        app.state.clone(),
+        stopped,
+        std::time::Duration::from_secs(3600),
+    ));
+    let mut input = new_ticket("Kiosk frozen");
+    input.account_id = Some(acme);
+    for _ in 0..2 {
+        // The first may be taken by the worker's first pass; the second only by the ring.
+        let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+            .await
+            .expect("create");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !followed(&app, t.summary.id).await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the worker never followed the new ticket"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    stop.send(true).expect("stop");
+    worker.await.expect("the worker stops");
+}
+
 /// Rows SQL writes for a new ticket (the acknowledgement with its insert, the desk's notices
 /// after its event) land at the right edge of their id indexes, like every other new row.
 #[tokio::test]

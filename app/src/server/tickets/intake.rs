@@ -186,6 +186,7 @@ async fn raise(
         .map(|t| (t.summary.id, t.summary.account_id))
         .collect();
     if !raised.is_empty() {
+        state.ticket_arrivals.notify_one();
         // The tickets stand whatever becomes of their announcement: a live view that misses
         // it shows them when it next reads.
         tokio::spawn(async move {
