@@ -9,6 +9,7 @@
 use app::server::accounts;
 use app::server::auth::api_keys::{self, ApiKeyCache};
 use app::server::auth::{Caller, Permission};
+use app::server::tickets::sla_terms::{self, SlaTermsCache};
 use app::server::AppState;
 use app::types::{AccountId, ApiKeyId, TicketChanged, UserId};
 use axum::extract::State;
@@ -47,11 +48,11 @@ impl LiveHub {
     pub fn start(state: &AppState) -> Self {
         let (tx, _) = broadcast::channel(1024);
         let hub = LiveHub { tickets: tx };
-        tokio::spawn(listen(
-            state.db.clone(),
-            state.api_keys.clone(),
-            hub.tickets.clone(),
-        ));
+        let kept = Kept {
+            api_keys: state.api_keys.clone(),
+            sla_terms: state.sla_terms.clone(),
+        };
+        tokio::spawn(listen(state.db.clone(), kept, hub.tickets.clone()));
         hub
     }
 
@@ -60,28 +61,41 @@ impl LiveHub {
     }
 }
 
+/// What this instance keeps in memory and forgets on the database's notices.
+struct Kept {
+    api_keys: ApiKeyCache,
+    sla_terms: SlaTermsCache,
+}
+
+impl Kept {
+    fn set_listening(&self, listening: bool) {
+        self.api_keys.set_listening(listening);
+        self.sla_terms.set_listening(listening);
+    }
+}
+
 /// Holds the LISTEN connection, reopening it when it breaks. Notices sent while it was down
 /// are lost, so after each reopening (once LISTEN is in place again) every open stream is
-/// told to resync and the key cache starts afresh; while it is down, no key is cached.
-async fn listen(db: sqlx::PgPool, api_keys: ApiKeyCache, tx: broadcast::Sender<Live>) {
+/// told to resync and the caches start afresh; while it is down, nothing is cached.
+async fn listen(db: sqlx::PgPool, kept: Kept, tx: broadcast::Sender<Live>) {
     let mut listened_before = false;
     loop {
         match PgListener::connect_with(&db).await {
             Ok(mut listener) => {
                 if let Err(e) = listener
-                    .listen_all([CHANNEL, NOTICES, api_keys::CHANGED])
+                    .listen_all([CHANNEL, NOTICES, api_keys::CHANGED, sla_terms::CHANGED])
                     .await
                 {
                     tracing::warn!(error = %e, "LISTEN failed");
                 } else {
                     tracing::debug!("listening for ticket changes");
-                    api_keys.set_listening(true);
+                    kept.set_listening(true);
                     if listened_before {
                         // No receivers is fine: nobody has a page open.
                         let _ = tx.send(Live::Resync);
                     }
                     listened_before = true;
-                    match hear(&mut listener, &api_keys, &tx).await {
+                    match hear(&mut listener, &kept, &tx).await {
                         Lost::Reconnect => {
                             tracing::warn!("LISTEN connection lost; reopening");
                             continue;
@@ -107,21 +121,18 @@ enum Lost {
 
 /// Fans out notices until the connection is lost. Uses `try_recv`, not `recv` (which would
 /// reconnect silently), so that the caller sees every reconnection and can resync.
-async fn hear(
-    listener: &mut PgListener,
-    api_keys: &ApiKeyCache,
-    tx: &broadcast::Sender<Live>,
-) -> Lost {
+async fn hear(listener: &mut PgListener, kept: &Kept, tx: &broadcast::Sender<Live>) -> Lost {
     loop {
         match listener.try_recv().await {
             Ok(None) => {
-                api_keys.set_listening(false);
+                kept.set_listening(false);
                 return Lost::Reconnect;
             }
             Ok(Some(n)) if n.channel() == api_keys::CHANGED => match n.payload().parse() {
-                Ok(key) => api_keys.forget(ApiKeyId(key)),
-                Err(_) => api_keys.set_listening(true),
+                Ok(key) => kept.api_keys.forget(ApiKeyId(key)),
+                Err(_) => kept.api_keys.set_listening(true),
             },
+            Ok(Some(n)) if n.channel() == sla_terms::CHANGED => kept.sla_terms.forget(),
             Ok(Some(n)) if n.channel() == NOTICES => match n.payload().parse() {
                 Ok(user) => {
                     let _ = tx.send(Live::Notification(user));
@@ -135,7 +146,7 @@ async fn hear(
                 Err(e) => tracing::warn!(error = %e, "bad ticket notice"),
             },
             Err(e) => {
-                api_keys.set_listening(false);
+                kept.set_listening(false);
                 return Lost::Broken(e);
             }
         }

@@ -112,6 +112,7 @@ pub fn state(config: &Config, db: PgPool) -> Result<AppState, StartupError> {
         ticket_intake: TicketIntake::new(intake_pool(&db)),
         api_keys: ApiKeyCache::default(),
         ticket_arrivals: Default::default(),
+        sla_terms: Default::default(),
         db,
         mailer: Mailer::from_url(config.smtp_url.as_deref()).map_err(StartupError::Other)?,
         settings: Settings {

@@ -60,7 +60,7 @@ pub async fn save_sla_target(
         first_response_minutes: first,
         resolution_minutes: resolution,
     };
-    settings::save_target(&state.db, &caller, &target)
+    settings::save_target(&state, &caller, &target)
         .await
         .map_err(fail)
 }
@@ -106,7 +106,7 @@ pub async fn save_business_hours(
         close_minute: close,
         reopen_days,
     };
-    settings::save_hours(&state.db, &caller, &hours)
+    settings::save_hours(&state, &caller, &hours)
         .await
         .map_err(fail)
 }
@@ -117,7 +117,7 @@ pub async fn add_holiday(day: String, name: String) -> Result<(), AppError> {
     let day = day
         .parse()
         .map_err(|_| invalid(vec![FieldError::new("day", "must be a date")]))?;
-    settings::add_holiday(&state.db, &caller, day, &name)
+    settings::add_holiday(&state, &caller, day, &name)
         .await
         .map_err(fail)
 }
@@ -128,7 +128,7 @@ pub async fn remove_holiday(day: String) -> Result<(), AppError> {
     let day = day
         .parse()
         .map_err(|_| invalid(vec![FieldError::new("day", "must be a date")]))?;
-    settings::remove_holiday(&state.db, &caller, day)
+    settings::remove_holiday(&state, &caller, day)
         .await
         .map_err(fail)
 }

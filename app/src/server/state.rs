@@ -1,6 +1,7 @@
 use super::auth::api_keys::ApiKeyCache;
 use super::email::Mailer;
 use super::tickets::intake::TicketIntake;
+use super::tickets::sla_terms::SlaTermsCache;
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -41,6 +42,9 @@ pub struct AppState {
     pub ticket_intake: TicketIntake,
     /// API keys verified recently on this instance: see `auth::api_keys::ApiKeyCache`.
     pub api_keys: ApiKeyCache,
+    /// The SLA terms new tickets are due by, kept on this instance: see
+    /// `tickets::sla_terms`.
+    pub sla_terms: SlaTermsCache,
     /// Rung by the intake when it has committed new tickets, so that the worker follows them
     /// (`tickets::arrivals`) at once rather than at its next round.
     pub ticket_arrivals: Arc<Notify>,

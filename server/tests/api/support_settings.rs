@@ -215,3 +215,52 @@ async fn a_team_keeps_only_support_staff_as_members() {
     assert_eq!(s.teams[0].members.len(), 1);
     assert_eq!(s.teams[0].members[0].id, agent_id.to_string());
 }
+
+#[tokio::test]
+async fn a_policy_changed_outside_this_instance_applies_to_new_tickets_once_its_notice_arrives() {
+    let app = TestApp::spawn().await;
+    // Round the clock, so that due times are wall-clock minutes.
+    sqlx::query("UPDATE business_calendar SET open_minute = '{0,0,0,0,0,0,0}', close_minute = '{1440,1440,1440,1440,1440,1440,1440}'")
+        .execute(&app.db)
+        .await
+        .expect("calendar");
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let mut input = new_ticket("Printer");
+    input.account_id = Some(acme);
+    let raise = || tickets::create(&app.state, &agent, &input, TicketChannel::Phone);
+    let minutes =
+        |t: &app::types::Ticket| (t.summary.resolution_due - t.summary.created_at).num_minutes();
+    // The instance keeps the terms once its listener hears their changes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let t = raise().await.expect("create");
+        assert!((959..=960).contains(&minutes(&t)), "{}", minutes(&t));
+        if app.state.sla_terms.is_kept() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the terms were never kept"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Another instance, or someone with psql, changes the policy.
+    sqlx::query(
+        "INSERT INTO sla_policy (priority, first_response_minutes, resolution_minutes) VALUES ('high', 30, 120)
+         ON CONFLICT (priority) DO UPDATE SET first_response_minutes = 30, resolution_minutes = 120",
+    )
+    .execute(&app.db)
+    .await
+    .expect("policy");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.state.sla_terms.is_kept() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was never heard"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let t = raise().await.expect("create");
+    assert!((119..=120).contains(&minutes(&t)), "{}", minutes(&t));
+}

@@ -14,11 +14,12 @@
 //! cancels nobody else's ticket; an answer is sent only after the commit, so an
 //! acknowledged ticket is durable.
 //!
-//! Round trips: a batch is two statements, its bases (numbers, links, SLA calendar) and its
-//! insert, which returns the tickets as the callers are answered with them; the insert is
-//! the batch's one write and commits as it ends, so no BEGIN and COMMIT. Only round-robin
-//! assignment takes a transaction (it locks a team's rotation, then moves it on). The live
-//! announcement follows on the same connection once the callers have their answers.
+//! Round trips: a batch is one statement, its insert, which checks the links, draws the
+//! numbers and returns the tickets as the callers are answered with them (the SLA terms the
+//! due times come from are kept on the instance: `sla_terms`); it commits as it ends, so no
+//! BEGIN and COMMIT. Only round-robin assignment takes a transaction (it locks a team's
+//! rotation, then moves it on). The live announcement follows on the same connection once
+//! the callers have their answers.
 
 use super::repo;
 use super::service::{needs_transaction, raise_in, ToRaise};

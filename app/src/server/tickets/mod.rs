@@ -17,6 +17,7 @@ pub mod search;
 pub mod service;
 pub mod settings;
 pub mod sla;
+pub mod sla_terms;
 pub mod sweep;
 pub mod web_form;
 

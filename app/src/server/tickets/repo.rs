@@ -225,24 +225,55 @@ pub struct NewRow<'a> {
     pub resolution_due: DateTime<Utc>,
 }
 
+/// A text that names a new ticket's number, which is drawn in the insert: the text before
+/// the number and after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AroundNumber {
+    pub before: String,
+    pub after: String,
+}
+
+impl AroundNumber {
+    /// Where `write` puts the marker it is given, the number goes. The marker must come
+    /// before any text the caller does not control (a subject), so the first one is it.
+    pub fn new(write: impl Fn(&str) -> String) -> Self {
+        const MARKER: &str = "\u{1}number\u{1}";
+        let text = write(MARKER);
+        match text.split_once(MARKER) {
+            Some((before, after)) => AroundNumber {
+                before: before.to_string(),
+                after: after.to_string(),
+            },
+            None => AroundNumber {
+                before: text,
+                after: String::new(),
+            },
+        }
+    }
+
+    /// The text with its number.
+    pub fn with(&self, number: i64) -> String {
+        format!("{}{number}{}", self.before, self.after)
+    }
+}
+
 /// What is written with a new ticket: its first history line, the client's acknowledgement
-/// and the domain event (which the desk's notices and the search entry follow: `arrivals`).
+/// and the domain event (which the desk's notices and the search entry follow: `arrivals`;
+/// its payload is the number, the channel and who raised it).
 pub struct Created<'a> {
-    pub number: i64,
     pub actor: (Option<UserId>, &'a str),
     /// The history line's text ("#1042 via Portal").
-    pub history: &'a str,
-    pub acknowledgement: Option<Acknowledgement<'a>>,
-    pub event: serde_json::Value,
+    pub history: AroundNumber,
+    pub acknowledgement: Option<Acknowledgement>,
 }
 
 /// The mail that tells the requesting contact their ticket was received, sent to the
 /// contact's first address (none if they have no address); their reply threads on its
 /// Message-ID.
-pub struct Acknowledgement<'a> {
-    pub subject: &'a str,
-    pub body: &'a str,
-    pub message_id: &'a str,
+pub struct Acknowledgement {
+    pub subject: AroundNumber,
+    pub body: AroundNumber,
+    pub message_id: AroundNumber,
 }
 
 /// A new ticket with everything written with it.
@@ -251,16 +282,20 @@ pub struct NewTicketRows<'a> {
     pub created: Created<'a>,
 }
 
-/// Inserts new tickets, each with its history line, its `ticket.created` event and the
-/// client's acknowledgement, in one statement
-/// for the whole batch, and returns them as `find` would read them: creation is the hot write
-/// path, and a statement (its round trip, executor start and commit) costs far more than the
-/// rows it writes. The batch comes from the ticket intake (group commit); alone, the
-/// statement is atomic, so it needs no transaction around it.
+/// Inserts new tickets, each with its number, its history line, its `ticket.created` event
+/// and the client's acknowledgement, in one statement for the whole batch, and returns them
+/// as `find` would read them. Creation is the hot write path, and a statement (its round
+/// trip, executor start and commit) costs far more than the rows it writes: so the numbers
+/// are drawn and, with `check_links`, the links checked (`LINK_CHECKS`) in the same
+/// statement. A ticket whose links fail is not written and draws no number (human numbers
+/// keep no gaps for refused input): it is missing from the answer, and `link_checks` says
+/// why. The batch comes from the ticket intake (group commit); alone, the statement is
+/// atomic, so it needs no transaction around it.
 pub async fn insert_many(
     db: &mut PgConnection,
     tickets: &[NewTicketRows<'_>],
     now: DateTime<Utc>,
+    check_links: bool,
 ) -> Result<Vec<Ticket>, sqlx::Error> {
     let col = |f: &dyn Fn(&NewTicketRows<'_>) -> String| -> Vec<String> {
         tickets.iter().map(f).collect()
@@ -268,50 +303,62 @@ pub async fn insert_many(
     let uuid = |f: &dyn Fn(&NewTicketRows<'_>) -> Option<uuid::Uuid>| -> Vec<Option<uuid::Uuid>> {
         tickets.iter().map(f).collect()
     };
-    let ack = |f: fn(&Acknowledgement<'_>) -> String| -> Vec<Option<String>> {
+    let ack = |f: fn(&Acknowledgement) -> String| -> Vec<Option<String>> {
         tickets
             .iter()
             .map(|t| t.created.acknowledgement.as_ref().map(f))
             .collect()
     };
     let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-        "WITH input AS (
-            SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-                $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[],
-                $14::jsonb[], $15::timestamptz[], $16::timestamptz[], $17::uuid[], $18::text[], $19::text[],
-                $20::jsonb[], $21::text[], $22::text[], $23::text[]) WITH ORDINALITY
-              AS i(id, number, subject, description, ticket_type, priority, channel, account_id, location_id,
+        "WITH RECURSIVE input AS (
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[],
+                $13::jsonb[], $14::timestamptz[], $15::timestamptz[], $16::uuid[], $17::text[], $18::text[],
+                $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
+              WITH ORDINALITY
+              AS i(id, subject, description, ticket_type, priority, channel, account_id, location_id,
                    asset_serial, contact_id, assignee_id, team_id, tags, first_response_due, resolution_due,
-                   actor_user_id, actor_name, history, event, ack_subject, ack_body, ack_message_id, ord)
+                   actor_user_id, actor_name, history_before, history_after, ack_subject_before,
+                   ack_subject_after, ack_body_before, ack_body_after, ack_id_before, ack_id_after, ord)
+         ), {LINK_CHECKS}, numbered AS (
+            -- Numbers in the batch's order (PostgreSQL draws them after the sort).
+            SELECT i.*, nextval('ticket_number_seq') AS number
+            FROM input i JOIN links l ON l.ord = i.ord
+            WHERE NOT $27 OR (l.type_ok AND l.account_ok AND l.location_ok AND l.contact_ok AND l.team_ok)
+            ORDER BY i.ord
          ), new_ticket AS (
             INSERT INTO ticket (id, number, subject, description, ticket_type, priority, status, channel,
                 account_id, location_id, asset_serial, contact_id, assignee_id, team_id, tags,
                 first_response_due, resolution_due, created_at, updated_at)
             SELECT id, number, subject, description, ticket_type, priority, 'new', channel, account_id,
                 location_id, asset_serial, contact_id, assignee_id, team_id,
-                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $24, $24
-            FROM input ORDER BY ord
+                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $26, $26
+            FROM numbered ORDER BY ord
             RETURNING *
          ), history AS (
             INSERT INTO ticket_event (ticket_id, actor_user_id, actor_name, field, new_value)
-            SELECT i.id, i.actor_user_id, i.actor_name, 'created', i.history FROM input i JOIN new_ticket USING (id)
+            SELECT i.id, i.actor_user_id, i.actor_name, 'created', i.history_before || i.number || i.history_after
+            FROM numbered i JOIN new_ticket USING (id)
          ), event AS (
             INSERT INTO domain_event (kind, subject_id, payload)
-            SELECT 'ticket.created', i.id, i.event FROM input i JOIN new_ticket USING (id) ORDER BY i.ord
+            SELECT 'ticket.created', i.id,
+                   jsonb_build_object('number', i.number, 'channel', i.channel, 'raised_by', i.actor_name)
+            FROM numbered i JOIN new_ticket USING (id) ORDER BY i.ord
          ), acknowledgement AS (
             INSERT INTO outbound_email (id, to_address, subject, body_text, ticket_id, message_id)
-            SELECT steward_uuid_v7(), e.email, i.ack_subject, i.ack_body, i.id, i.ack_message_id
-            FROM input i JOIN new_ticket USING (id)
+            SELECT steward_uuid_v7(), e.email, i.ack_subject_before || i.number || i.ack_subject_after,
+                   i.ack_body_before || i.number || i.ack_body_after, i.id,
+                   i.ack_id_before || i.number || i.ack_id_after
+            FROM numbered i JOIN new_ticket USING (id)
             CROSS JOIN LATERAL (SELECT email FROM contact_email WHERE contact_id = i.contact_id
                                 ORDER BY position LIMIT 1) e
-            WHERE i.ack_message_id IS NOT NULL ORDER BY i.ord
+            WHERE i.ack_id_before IS NOT NULL ORDER BY i.ord
          )
          SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}
          FROM new_ticket t {named} LEFT JOIN account l ON l.id = t.location_id",
         named = named!()
     ))
     .bind(tickets.iter().map(|t| t.row.id.0).collect::<Vec<_>>())
-    .bind(tickets.iter().map(|t| t.created.number).collect::<Vec<_>>())
     .bind(col(&|t| t.row.subject.to_string()))
     .bind(col(&|t| t.row.description.to_string()))
     .bind(col(&|t| t.row.ticket_type.to_string()))
@@ -328,12 +375,16 @@ pub async fn insert_many(
     .bind(tickets.iter().map(|t| t.row.resolution_due).collect::<Vec<_>>())
     .bind(uuid(&|t| t.created.actor.0.map(|u| u.0)))
     .bind(col(&|t| t.created.actor.1.to_string()))
-    .bind(col(&|t| t.created.history.to_string()))
-    .bind(tickets.iter().map(|t| t.created.event.clone()).collect::<Vec<_>>())
-    .bind(ack(|a| a.subject.to_string()))
-    .bind(ack(|a| a.body.to_string()))
-    .bind(ack(|a| a.message_id.to_string()))
+    .bind(col(&|t| t.created.history.before.clone()))
+    .bind(col(&|t| t.created.history.after.clone()))
+    .bind(ack(|a| a.subject.before.clone()))
+    .bind(ack(|a| a.subject.after.clone()))
+    .bind(ack(|a| a.body.before.clone()))
+    .bind(ack(|a| a.body.after.clone()))
+    .bind(ack(|a| a.message_id.before.clone()))
+    .bind(ack(|a| a.message_id.after.clone()))
     .bind(now)
+    .bind(check_links)
     .fetch_all(&mut *db)
     .await?;
     Ok(rows.into_iter().map(Ticket::from).collect())
@@ -574,15 +625,6 @@ pub async fn calendar(db: &mut PgConnection) -> Result<(BusinessCalendar, i32), 
     Ok(row.map_or((BusinessCalendar::always_open(), 7), build_calendar))
 }
 
-/// What a new ticket needs before its insert, in one round trip: its number, and the
-/// calendar with the priority's first-response and resolution targets (business minutes).
-pub struct CreationBasis {
-    pub number: i64,
-    pub calendar: BusinessCalendar,
-    pub first_minutes: i64,
-    pub resolution_minutes: i64,
-}
-
 /// Whether what a new ticket points at exists and belongs together: the type is in the
 /// active list, the location is in the account's tree, the contact works there, the team
 /// exists.
@@ -595,105 +637,106 @@ pub struct LinkCheck {
     pub team_ok: bool,
 }
 
-/// The basis of each new ticket of a batch, read in the same round trip as their link
-/// checks because creation is the desk's hottest write. When the links are checked and one
-/// fails, that ticket draws no number (human numbers keep no gaps for refused input) and its
-/// checks come back as its error.
-pub async fn creation_bases(
+impl LinkCheck {
+    pub fn all_ok(&self) -> bool {
+        self.type_ok && self.account_ok && self.location_ok && self.contact_ok && self.team_ok
+    }
+}
+
+/// Each new ticket's link checks, over `input` (`ord`, `ticket_type`, `account_id`,
+/// `location_id`, `contact_id`, `team_id`): `links`, one row per ticket. Shared by the
+/// insert (which writes only tickets whose links hold) and `link_checks` (which says why
+/// one did not), so that both judge alike.
+const LINK_CHECKS: &str = "
+    up(ord, kind, id, parent_id) AS (
+        -- From each ticket's location, and from its contact's account, up the parents: the
+        -- ticket's account must be on the way. Walking up is one index probe a level;
+        -- walking down from the account scanned every account (1 ms at 3,000).
+        SELECT i.ord, 'location'::text, a.id, a.parent_id
+        FROM input i JOIN account a ON a.id = i.location_id
+        UNION ALL
+        SELECT i.ord, 'contact', a.id, a.parent_id
+        FROM input i JOIN contact c ON c.id = i.contact_id JOIN account a ON a.id = c.account_id
+        UNION
+        -- OFFSET 0 keeps the probe by key: planned for a guessed hundred rows, a join would
+        -- hash the whole account table.
+        SELECT up.ord, up.kind, p.id, p.parent_id
+        FROM up CROSS JOIN LATERAL (SELECT id, parent_id FROM account WHERE id = up.parent_id OFFSET 0) p
+    ), links AS (
+        SELECT i.ord,
+               EXISTS (SELECT 1 FROM ticket_type WHERE key = i.ticket_type AND active) AS type_ok,
+               EXISTS (SELECT 1 FROM account WHERE id = i.account_id) AS account_ok,
+               i.location_id IS NULL
+                 OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'location' AND up.id = i.account_id) AS location_ok,
+               i.contact_id IS NULL
+                 OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'contact' AND up.id = i.account_id) AS contact_ok,
+               i.team_id IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = i.team_id) AS team_ok
+        FROM input i
+    )";
+
+/// The link checks of new tickets, in their order: asked before the insert only when a
+/// ticket must not take a turn in a team's rotation unless it will be raised, and after it
+/// for the tickets it refused, to say why.
+pub async fn link_checks(
     db: &mut PgConnection,
     tickets: &[&ValidTicket],
-    check_links: bool,
-) -> Result<Vec<Result<CreationBasis, LinkCheck>>, sqlx::Error> {
-    type Row = (
-        i64,
-        bool,
-        bool,
-        bool,
-        bool,
-        bool,
-        Option<i64>,
-        Option<String>,
-        Option<Vec<i32>>,
-        Option<Vec<i32>>,
-        Option<i32>,
-        Vec<NaiveDate>,
-        Option<i32>,
-        Option<i32>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+) -> Result<Vec<LinkCheck>, sqlx::Error> {
+    let rows: Vec<(bool, bool, bool, bool, bool)> = sqlx::query_as(&format!(
         "WITH RECURSIVE input AS (
-            SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[])
-              WITH ORDINALITY AS i(ticket_type, account_id, location_id, contact_id, team_id, priority, ord)
-         ), up(ord, kind, id, parent_id) AS (
-            -- From each ticket's location, and from its contact's account, up the parents:
-            -- the ticket's account must be on the way. Walking up is one index probe a
-            -- level; walking down from the account scanned every account (1 ms at 3,000).
-            SELECT i.ord, 'location'::text, a.id, a.parent_id
-            FROM input i JOIN account a ON a.id = i.location_id
-            UNION ALL
-            SELECT i.ord, 'contact', a.id, a.parent_id
-            FROM input i JOIN contact c ON c.id = i.contact_id JOIN account a ON a.id = c.account_id
-            UNION
-            -- OFFSET 0 keeps the probe by key: planned for a guessed hundred rows, a join
-            -- would hash the whole account table.
-            SELECT up.ord, up.kind, p.id, p.parent_id
-            FROM up CROSS JOIN LATERAL (SELECT id, parent_id FROM account WHERE id = up.parent_id OFFSET 0) p
-         ), links AS (
-            SELECT i.ord, i.priority,
-                   EXISTS (SELECT 1 FROM ticket_type WHERE key = i.ticket_type AND active) AS type_ok,
-                   EXISTS (SELECT 1 FROM account WHERE id = i.account_id) AS account_ok,
-                   i.location_id IS NULL
-                     OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'location' AND up.id = i.account_id) AS location_ok,
-                   i.contact_id IS NULL
-                     OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'contact' AND up.id = i.account_id) AS contact_ok,
-                   i.team_id IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = i.team_id) AS team_ok
-            FROM input i
-         )
-         SELECT l.ord, l.type_ok, l.account_ok, l.location_ok, l.contact_ok, l.team_ok,
-                CASE WHEN NOT $7 OR (l.type_ok AND l.account_ok AND l.location_ok AND l.contact_ok AND l.team_ok)
-                     THEN nextval('ticket_number_seq') END,
-                c.time_zone, c.open_minute, c.close_minute, c.reopen_days, ARRAY(SELECT day FROM holiday),
-                p.first_response_minutes, p.resolution_minutes
-         FROM links l
-         LEFT JOIN business_calendar c ON true
-         LEFT JOIN sla_policy p ON p.priority = l.priority
-         ORDER BY l.ord",
+            SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[])
+              WITH ORDINALITY AS i(ticket_type, account_id, location_id, contact_id, team_id, ord)
+         ), {LINK_CHECKS}
+         SELECT type_ok, account_ok, location_ok, contact_ok, team_ok FROM links ORDER BY ord"
+    ))
+    .bind(
+        tickets
+            .iter()
+            .map(|v| v.ticket_type.as_str())
+            .collect::<Vec<_>>(),
     )
-    .bind(tickets.iter().map(|v| v.ticket_type.as_str()).collect::<Vec<_>>())
     .bind(tickets.iter().map(|v| v.account_id.0).collect::<Vec<_>>())
-    .bind(tickets.iter().map(|v| v.location_id.map(|l| l.0)).collect::<Vec<_>>())
-    .bind(tickets.iter().map(|v| v.contact_id.map(|c| c.0)).collect::<Vec<_>>())
-    .bind(tickets.iter().map(|v| v.team_id.map(|t| t.0)).collect::<Vec<_>>())
-    .bind(tickets.iter().map(|v| v.priority.as_str()).collect::<Vec<_>>())
-    .bind(check_links)
+    .bind(
+        tickets
+            .iter()
+            .map(|v| v.location_id.map(|l| l.0))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        tickets
+            .iter()
+            .map(|v| v.contact_id.map(|c| c.0))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        tickets
+            .iter()
+            .map(|v| v.team_id.map(|t| t.0))
+            .collect::<Vec<_>>(),
+    )
     .fetch_all(&mut *db)
     .await?;
-    let (default_first, default_resolution) = DEFAULT_TARGETS;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let Some(number) = row.6 else {
-                return Err(LinkCheck {
-                    type_ok: row.1,
-                    account_ok: row.2,
-                    location_ok: row.3,
-                    contact_ok: row.4,
-                    team_ok: row.5,
-                });
-            };
-            let calendar = match (row.7, row.8, row.9, row.10) {
-                (Some(tz), Some(open), Some(close), Some(reopen)) => {
-                    build_calendar((tz, open, close, reopen, row.11)).0
-                }
-                _ => BusinessCalendar::always_open(),
-            };
-            Ok(CreationBasis {
-                number,
-                calendar,
-                first_minutes: row.12.map_or(default_first, i64::from),
-                resolution_minutes: row.13.map_or(default_resolution, i64::from),
-            })
+        .map(|r| LinkCheck {
+            type_ok: r.0,
+            account_ok: r.1,
+            location_ok: r.2,
+            contact_ok: r.3,
+            team_ok: r.4,
         })
+        .collect())
+}
+
+/// Every priority's first-response and resolution targets (business minutes).
+pub async fn all_targets(db: &mut PgConnection) -> Result<Vec<(String, (i64, i64))>, sqlx::Error> {
+    let rows: Vec<(String, i32, i32)> = sqlx::query_as(
+        "SELECT priority, first_response_minutes, resolution_minutes FROM sla_policy",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(p, f, r)| (p, (i64::from(f), i64::from(r))))
         .collect())
 }
 
@@ -716,7 +759,7 @@ fn build_calendar(
 }
 
 /// Without a policy row: a working day to answer, a working week to resolve.
-const DEFAULT_TARGETS: (i64, i64) = (480, 2400);
+pub const DEFAULT_TARGETS: (i64, i64) = (480, 2400);
 
 /// First-response and resolution targets (business minutes) for a priority.
 pub async fn targets(

@@ -89,7 +89,7 @@ pub fn validate_new(input: &NewTicket) -> Result<ValidTicket, ServiceError> {
 }
 
 /// The field errors for a new ticket whose links failed their checks
-/// (`repo::creation_bases`): the type is not in the list, the location is not one of the
+/// (`repo::link_checks`): the type is not in the list, the location is not one of the
 /// account's, the contact does not work at the account, the team does not exist.
 pub fn link_errors(l: repo::LinkCheck) -> ServiceError {
     let mut c = Checks::default();

@@ -1,6 +1,6 @@
 //! Domain verbs on tickets: raise, list, read, change, reply, close and reopen.
 
-use super::repo::{self, Cursor, ListScope, Locked};
+use super::repo::{self, AroundNumber, Cursor, ListScope, Locked};
 use super::rules;
 use super::search;
 use crate::server::accounts;
@@ -427,14 +427,9 @@ pub struct ToRaise {
 struct Prepared<'a> {
     item: &'a ToRaise,
     id: TicketId,
-    number: i64,
     assignee: Option<UserId>,
     first_response_due: DateTime<Utc>,
     resolution_due: DateTime<Utc>,
-    history: String,
-    /// The client's acknowledgement (subject, body, Message-ID), for a client's ticket or
-    /// one raised for a contact.
-    acknowledgement: Option<(String, String, String)>,
 }
 
 /// Whether raising these tickets takes more than one write (and so a transaction): only
@@ -444,11 +439,12 @@ pub(crate) fn needs_transaction(items: &[&ToRaise]) -> bool {
 }
 
 /// Raises tickets, the batch in one insert statement: its links checked (when
-/// `check_links`), numbers drawn, SLA due times computed, round-robin assignment, the
-/// history line, the event (the desk's notices and the search entry follow from it) and the
-/// client's acknowledgement. A ticket whose links fail gets its field errors and the others go on; an error of the database
-/// fails the whole batch. Runs inside the caller's transaction when `needs_transaction`
-/// says so; otherwise the insert is the only write, and it may run on its own.
+/// `check_links`), numbers drawn, SLA due times computed from the instance's SLA terms,
+/// round-robin assignment, the history line, the event (the desk's notices and the search
+/// entry follow from it) and the client's acknowledgement. A ticket whose links fail gets
+/// its field errors and the others go on; an error of the database fails the whole batch.
+/// Runs inside the caller's transaction when `needs_transaction` says so; otherwise the
+/// insert is the only statement, and it may run on its own.
 pub(crate) async fn raise_in(
     tx: &mut PgConnection,
     state: &AppState,
@@ -456,68 +452,54 @@ pub(crate) async fn raise_in(
     check_links: bool,
 ) -> Result<Vec<Result<Ticket, ServiceError>>, ServiceError> {
     let now = Utc::now();
-    let valids: Vec<&rules::ValidTicket> = items.iter().map(|i| &i.valid).collect();
-    let bases = repo::creation_bases(tx, &valids, check_links).await?;
+    let terms = state.sla_terms.current(tx).await?;
     // Round-robin locks each team's rotation; two batches naming the same teams take them in
     // one order, so they queue rather than deadlock.
-    let mut teams: Vec<TeamId> = valids.iter().filter_map(|v| v.team_id).collect();
+    let mut teams: Vec<TeamId> = items.iter().filter_map(|i| i.valid.team_id).collect();
     teams.sort_unstable();
     teams.dedup();
     if teams.len() > 1 {
         repo::lock_rotations(tx, &teams).await?;
     }
-    let mut results = Vec::with_capacity(items.len());
+    // A ticket takes a turn in its team's rotation only if it will be raised, so with a team
+    // in the batch the links are checked first; otherwise the insert checks them itself.
+    let refused_early: Vec<Option<repo::LinkCheck>> = if check_links && !teams.is_empty() {
+        let valids: Vec<&rules::ValidTicket> = items.iter().map(|i| &i.valid).collect();
+        repo::link_checks(tx, &valids)
+            .await?
+            .into_iter()
+            .map(|l| (!l.all_ok()).then_some(l))
+            .collect()
+    } else {
+        vec![None; items.len()]
+    };
     let mut ready = Vec::with_capacity(items.len());
-    for (item, basis) in items.iter().zip(bases) {
-        let basis = match basis {
-            Ok(basis) => basis,
-            Err(links) => {
-                results.push(Err(rules::link_errors(links)));
-                continue;
-            }
-        };
+    for (item, refused) in items.iter().zip(&refused_early) {
+        if refused.is_some() {
+            continue;
+        }
         let valid = &item.valid;
         let assignee = match valid.team_id {
             Some(team) => repo::next_in_rotation(tx, team).await?,
             None => None,
         };
-        let id = TicketId::new();
-        let number = basis.number;
-        results.push(Ok(id));
-        // The client gets an acknowledgement whose Message-ID their reply will thread on.
-        let acknowledgement = (!item.actor.staff || valid.contact_id.is_some()).then(|| {
-            (
-                format!("[#{number}] {}", valid.subject),
-                format!(
-                    "We have received your request and will answer soon.\n\nTicket #{number}: {}\n\
-                     Reply to this message to add to it, or follow it in the portal: {}/portal/tickets/{id}\n",
-                    valid.subject, state.settings.public_url
-                ),
-                email::new_message_id(&state.settings.mail_from, &format!("t{number}")),
-            )
-        });
+        let (first, resolution) = terms.targets(valid.priority);
         ready.push(Prepared {
             item,
-            id,
-            number,
+            id: TicketId::new(),
             assignee,
-            first_response_due: basis
-                .calendar
-                .add_business_minutes(now, basis.first_minutes),
-            resolution_due: basis
-                .calendar
-                .add_business_minutes(now, basis.resolution_minutes),
-            history: format!("#{number} via {}", item.channel.label()),
-            acknowledgement,
+            first_response_due: terms.calendar.add_business_minutes(now, first),
+            resolution_due: terms.calendar.add_business_minutes(now, resolution),
         });
     }
     let rows: Vec<repo::NewTicketRows<'_>> = ready
         .iter()
         .map(|p| {
             let v = &p.item.valid;
+            let id = p.id;
             repo::NewTicketRows {
                 row: repo::NewRow {
-                    id: p.id,
+                    id,
                     subject: &v.subject,
                     description: &v.description,
                     ticket_type: &v.ticket_type,
@@ -534,21 +516,24 @@ pub(crate) async fn raise_in(
                     resolution_due: p.resolution_due,
                 },
                 created: repo::Created {
-                    number: p.number,
                     actor: p.item.actor.tag(),
-                    history: &p.history,
-                    acknowledgement: p.acknowledgement.as_ref().map(
-                        |(subject, body, message_id)| repo::Acknowledgement {
-                            subject,
-                            body,
-                            message_id,
-                        },
-                    ),
-                    // The support desk hears of it from this event (`arrivals`).
-                    event: serde_json::json!({
-                        "number": p.number,
-                        "channel": p.item.channel.as_str(),
-                        "raised_by": p.item.actor.name,
+                    history: AroundNumber::new(|n| format!("#{n} via {}", p.item.channel.label())),
+                    // The client gets an acknowledgement whose Message-ID their reply will
+                    // thread on.
+                    acknowledgement: (!p.item.actor.staff || v.contact_id.is_some()).then(|| {
+                        repo::Acknowledgement {
+                            subject: AroundNumber::new(|n| format!("[#{n}] {}", v.subject)),
+                            body: AroundNumber::new(|n| {
+                                format!(
+                                    "We have received your request and will answer soon.\n\nTicket #{n}: {}\n\
+                                     Reply to this message to add to it, or follow it in the portal: {}/portal/tickets/{id}\n",
+                                    v.subject, state.settings.public_url
+                                )
+                            }),
+                            message_id: AroundNumber::new(|n| {
+                                email::new_message_id(&state.settings.mail_from, &format!("t{n}"))
+                            }),
+                        }
                     }),
                 },
             }
@@ -557,7 +542,7 @@ pub(crate) async fn raise_in(
     let mut raised: HashMap<TicketId, Ticket> = if rows.is_empty() {
         HashMap::new()
     } else {
-        repo::insert_many(tx, &rows, now)
+        repo::insert_many(tx, &rows, now, check_links)
             .await
             .map_err(ServiceError::from_db)?
             .into_iter()
@@ -565,17 +550,50 @@ pub(crate) async fn raise_in(
             .collect()
     };
     for p in &ready {
-        after_insert(tx, p).await?;
+        if let Some(t) = raised.get(&p.id) {
+            after_insert(tx, p, t.summary.number).await?;
+        }
     }
-    Ok(results
+    // The tickets the insert refused (their links failed): say why.
+    let refused_late: Vec<&Prepared<'_>> = ready
+        .iter()
+        .filter(|p| !raised.contains_key(&p.id))
+        .collect();
+    let mut why: HashMap<TicketId, repo::LinkCheck> = HashMap::new();
+    if !refused_late.is_empty() {
+        let valids: Vec<&rules::ValidTicket> = refused_late.iter().map(|p| &p.item.valid).collect();
+        let checks = repo::link_checks(tx, &valids).await?;
+        why.extend(refused_late.iter().map(|p| p.id).zip(checks));
+    }
+    let mut ready = ready.into_iter();
+    Ok(refused_early
         .into_iter()
-        .map(|r| r.and_then(|id| raised.remove(&id).ok_or(ServiceError::NotFound)))
+        .map(|refused| {
+            if let Some(links) = refused {
+                return Err(rules::link_errors(links));
+            }
+            let p = ready.next().ok_or(ServiceError::NotFound)?;
+            match raised.remove(&p.id) {
+                Some(t) => Ok(t),
+                None => match why.get(&p.id) {
+                    Some(links) if !links.all_ok() => Err(rules::link_errors(*links)),
+                    // Refused, yet its links hold now: they changed meanwhile.
+                    _ => Err(ServiceError::Conflict(
+                        "what the ticket points at changed while it was raised; try again".into(),
+                    )),
+                },
+            }
+        })
         .collect())
 }
 
 /// What follows a ticket's insert one ticket at a time: the round-robin line in its history.
-async fn after_insert(tx: &mut PgConnection, p: &Prepared<'_>) -> Result<(), ServiceError> {
-    let (id, number) = (p.id, p.number);
+async fn after_insert(
+    tx: &mut PgConnection,
+    p: &Prepared<'_>,
+    number: i64,
+) -> Result<(), ServiceError> {
+    let id = p.id;
     if p.assignee.is_some() {
         let name = repo::user_name(tx, p.assignee).await?;
         repo::record_event(

@@ -3,7 +3,7 @@
 
 use crate::server::auth::{Caller, Permission};
 use crate::server::error::Checks;
-use crate::server::ServiceError;
+use crate::server::{AppState, ServiceError};
 use crate::types::{
     BusinessHours, Choice, Holiday, SlaTarget, SupportSettings, TeamId, TeamSetting,
     TicketPriority, TicketTypeSetting, UserId,
@@ -130,7 +130,11 @@ pub async fn save_type(
     Ok(())
 }
 
-pub async fn save_target(db: &PgPool, caller: &Caller, t: &SlaTarget) -> Result<(), ServiceError> {
+pub async fn save_target(
+    state: &AppState,
+    caller: &Caller,
+    t: &SlaTarget,
+) -> Result<(), ServiceError> {
     caller.staff(Permission::ManageSupport)?;
     let mut c = Checks::default();
     let max = 60 * 24 * 365;
@@ -156,14 +160,16 @@ pub async fn save_target(db: &PgPool, caller: &Caller, t: &SlaTarget) -> Result<
     .bind(t.priority.as_str())
     .bind(t.first_response_minutes)
     .bind(t.resolution_minutes)
-    .execute(db)
+    .execute(&state.db)
     .await?;
+    // New tickets are due by the new terms at once here, elsewhere on the trigger's notice.
+    state.sla_terms.forget();
     Ok(())
 }
 
 /// Business hours apply to tickets raised from now on; stored due times are kept.
 pub async fn save_hours(
-    db: &PgPool,
+    state: &AppState,
     caller: &Caller,
     h: &BusinessHours,
 ) -> Result<(), ServiceError> {
@@ -196,13 +202,15 @@ pub async fn save_hours(
     .bind(&h.open_minute)
     .bind(&h.close_minute)
     .bind(h.reopen_days)
-    .execute(db)
+    .execute(&state.db)
     .await?;
+    // New tickets are due by the new terms at once here, elsewhere on the trigger's notice.
+    state.sla_terms.forget();
     Ok(())
 }
 
 pub async fn add_holiday(
-    db: &PgPool,
+    state: &AppState,
     caller: &Caller,
     day: NaiveDate,
     name: &str,
@@ -216,21 +224,25 @@ pub async fn add_holiday(
     )
     .bind(day)
     .bind(&name)
-    .execute(db)
+    .execute(&state.db)
     .await?;
+    // New tickets are due by the new terms at once here, elsewhere on the trigger's notice.
+    state.sla_terms.forget();
     Ok(())
 }
 
 pub async fn remove_holiday(
-    db: &PgPool,
+    state: &AppState,
     caller: &Caller,
     day: NaiveDate,
 ) -> Result<(), ServiceError> {
     caller.staff(Permission::ManageSupport)?;
     sqlx::query("DELETE FROM holiday WHERE day = $1")
         .bind(day)
-        .execute(db)
+        .execute(&state.db)
         .await?;
+    // New tickets are due by the new terms at once here, elsewhere on the trigger's notice.
+    state.sla_terms.forget();
     Ok(())
 }
 
