@@ -6,8 +6,8 @@
 //! later: `arrivals`); written alone, the statement and its commit cost several times the
 //! rows (docs/BENCHMARKS.md). Written sixteen at a time, they cost a fraction.
 //!
-//! How: a caller queues its ticket and, if fewer than `BATCHES` batches are running, starts
-//! one. A running batch takes up to `BATCH_MAX` waiting tickets, commits them, and goes on
+//! How: a caller queues its ticket and starts a batch if none is running, or a second one
+//! if `SECOND_BATCH_AT` tickets are waiting (at most `BATCHES` run). A running batch takes up to `BATCH_MAX` waiting tickets, commits them, and goes on
 //! until the queue is empty. Under no load a ticket is a batch of one, committed at once;
 //! under load the queue fills while a batch commits, and the next batch takes all of it.
 //! A batch runs in a task of its own, so a caller that goes away (a closed connection)
@@ -18,8 +18,8 @@
 //! numbers and returns the tickets as the callers are answered with them (the SLA terms the
 //! due times come from are kept on the instance: `sla_terms`); it commits as it ends, so no
 //! BEGIN and COMMIT. Only round-robin assignment takes a transaction (it locks a team's
-//! rotation, then moves it on). The live announcement follows on the same connection once
-//! the callers have their answers.
+//! rotation, then moves it on). The live announcement follows once the callers have their
+//! answers, for all the batches of a few milliseconds in one statement (`announcer`).
 
 use super::repo;
 use super::service::{needs_transaction, raise_in, ToRaise};
@@ -28,10 +28,20 @@ use crate::types::{AccountId, Ticket, TicketId};
 use sqlx::{Connection, PgPool};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Batches committing at once: two keep both cores busy (one collects while one commits).
 const BATCHES: usize = 2;
+/// How long new tickets wait to be announced together: the announcement is a statement and
+/// a wake-up of every listening instance, as dear for one batch as for many, and a few
+/// milliseconds are lost on a person watching a list.
+const ANNOUNCE_GATHER: Duration = Duration::from_millis(5);
+
+/// A second batch starts only when this many tickets wait: a batch's statement and commit
+/// cost about as much for one ticket as for ten, and the running batch takes the waiting
+/// ones as soon as it has committed anyway.
+const SECOND_BATCH_AT: usize = 4;
 /// Tickets in one batch at most: bounds the statement and one transaction's hold on the
 /// rotation of a team.
 const BATCH_MAX: usize = 64;
@@ -49,23 +59,31 @@ struct Queue {
     running: usize,
 }
 
+/// New tickets not yet announced, and whether an announcer is on its way.
+#[derive(Default)]
+struct Announcements {
+    pending: Vec<(TicketId, AccountId)>,
+    running: bool,
+}
+
 /// One per server instance (in `AppState`); cloning shares it.
 #[derive(Clone)]
 pub struct TicketIntake {
     queue: Arc<Mutex<Queue>>,
+    announcements: Arc<Mutex<Announcements>>,
     /// The intake's own connections, planning every statement once (generic plans: see
     /// the server's `startup::intake_pool`).
     db: PgPool,
 }
 
 impl TicketIntake {
-    /// Connections the intake needs at most: each running batch's, and each one's while it
-    /// still announces the batch before it.
-    pub const CONNECTIONS: u32 = 2 * BATCHES as u32;
+    /// Connections the intake needs at most: each running batch's, and the announcer's.
+    pub const CONNECTIONS: u32 = BATCHES as u32 + 1;
 
     pub fn new(db: PgPool) -> Self {
         TicketIntake {
             queue: Arc::default(),
+            announcements: Arc::default(),
             db,
         }
     }
@@ -76,7 +94,8 @@ impl TicketIntake {
         let start = {
             let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
             q.waiting.push_back(Waiting { ticket, answer });
-            let start = q.running < BATCHES;
+            let start =
+                q.running == 0 || (q.running < BATCHES && q.waiting.len() >= SECOND_BATCH_AT);
             if start {
                 q.running += 1;
             }
@@ -109,23 +128,23 @@ async fn run(state: AppState, intake: TicketIntake) {
         };
         // In a task of its own so that a panic loses that batch's answers (its callers hear
         // an error), not the intake.
-        let (state, db) = (state.clone(), intake.db.clone());
-        if let Err(e) = tokio::spawn(async move { commit(&state, &db, batch).await }).await {
+        let (state, this) = (state.clone(), intake.clone());
+        if let Err(e) = tokio::spawn(async move { commit(&state, &this, batch).await }).await {
             tracing::error!(error = %e, "a batch of new tickets failed");
         }
     }
 }
 
-async fn commit(state: &AppState, db: &PgPool, batch: Vec<Waiting>) {
+async fn commit(state: &AppState, intake: &TicketIntake, batch: Vec<Waiting>) {
     let tickets: Vec<&ToRaise> = batch.iter().map(|w| &w.ticket).collect();
-    let answers = match raise(state, db, &tickets).await {
+    let answers = match raise(state, intake, &tickets).await {
         Ok(answers) => answers,
         // A failure before the commit wrote nothing: each ticket is tried alone, so that one
         // the database refuses does not take the others with it.
         Err(Failure::BeforeCommit(_)) if batch.len() > 1 => {
             let mut answers = Vec::with_capacity(batch.len());
             for ticket in &tickets {
-                answers.push(match raise(state, db, &[*ticket]).await {
+                answers.push(match raise(state, intake, &[*ticket]).await {
                     Ok(mut one) => one.pop().unwrap_or(Err(ServiceError::NotFound)),
                     Err(Failure::BeforeCommit(e) | Failure::AtCommit(e)) => Err(e),
                 });
@@ -147,6 +166,49 @@ async fn commit(state: &AppState, db: &PgPool, batch: Vec<Waiting>) {
     }
 }
 
+impl TicketIntake {
+    /// Queues committed tickets for the announcer, starting it if none is on its way.
+    fn announce(&self, raised: Vec<(TicketId, AccountId)>) {
+        let start = {
+            let mut a = self
+                .announcements
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            a.pending.extend(raised);
+            !std::mem::replace(&mut a.running, true)
+        };
+        if start {
+            tokio::spawn(announcer(self.clone()));
+        }
+    }
+}
+
+/// Announces what has gathered until nothing is left. The tickets stand whatever becomes of
+/// their announcement: a live view that misses it shows them when it next reads.
+async fn announcer(intake: TicketIntake) {
+    loop {
+        tokio::time::sleep(ANNOUNCE_GATHER).await;
+        let raised = {
+            let mut a = intake
+                .announcements
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if a.pending.is_empty() {
+                a.running = false;
+                return;
+            }
+            std::mem::take(&mut a.pending)
+        };
+        let result = match intake.db.acquire().await {
+            Ok(mut conn) => repo::announce_many(&mut conn, &raised).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, tickets = raised.len(), "new tickets were not announced");
+        }
+    }
+}
+
 enum Failure {
     BeforeCommit(ServiceError),
     AtCommit(ServiceError),
@@ -157,9 +219,10 @@ enum Failure {
 /// for it.
 async fn raise(
     state: &AppState,
-    db: &PgPool,
+    intake: &TicketIntake,
     tickets: &[&ToRaise],
 ) -> Result<Vec<Answer>, Failure> {
+    let db = &intake.db;
     let before = |e: sqlx::Error| Failure::BeforeCommit(e.into());
     let mut conn = db.acquire().await.map_err(before)?;
     let answers = if needs_transaction(tickets) {
@@ -188,13 +251,8 @@ async fn raise(
         .collect();
     if !raised.is_empty() {
         state.ticket_arrivals.notify_one();
-        // The tickets stand whatever becomes of their announcement: a live view that misses
-        // it shows them when it next reads.
-        tokio::spawn(async move {
-            if let Err(e) = repo::announce_many(&mut conn, &raised).await {
-                tracing::warn!(error = %e, tickets = raised.len(), "new tickets were not announced");
-            }
-        });
+        drop(conn);
+        intake.announce(raised);
     }
     Ok(answers)
 }
