@@ -1097,3 +1097,17 @@ pub async fn team_name(
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AroundNumber;
+
+    #[test]
+    fn a_text_naming_the_number_gets_it_where_the_template_put_it_whatever_the_subject_says() {
+        let subject = "Order #{n} and \u{1}number\u{1} lost";
+        let text = AroundNumber::new(|n| format!("[#{n}] {subject}"));
+        assert_eq!(text.with(1042), format!("[#1042] {subject}"));
+        let body = AroundNumber::new(|n| format!("Ticket #{n}: {subject}\nMore.\n"));
+        assert_eq!(body.with(7), format!("Ticket #7: {subject}\nMore.\n"));
+    }
+}
