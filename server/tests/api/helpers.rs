@@ -316,6 +316,14 @@ impl TestApp {
         (client, key.secret)
     }
 
+    /// Opens the support desk round the clock, so that SLA due times are wall-clock minutes.
+    pub async fn desk_open_round_the_clock(&self) {
+        sqlx::query("UPDATE business_calendar SET open_minute = '{0,0,0,0,0,0,0}', close_minute = '{1440,1440,1440,1440,1440,1440,1440}'")
+            .execute(&self.db)
+            .await
+            .expect("calendar");
+    }
+
     /// Runs the worker's job that follows new tickets (the desk told, their text made
     /// searchable; the worker does not run in tests); returns how many it followed.
     pub async fn follow_new_tickets(&self) -> usize {

@@ -219,11 +219,7 @@ async fn a_team_keeps_only_support_staff_as_members() {
 #[tokio::test]
 async fn a_policy_changed_outside_this_instance_applies_to_new_tickets_once_its_notice_arrives() {
     let app = TestApp::spawn().await;
-    // Round the clock, so that due times are wall-clock minutes.
-    sqlx::query("UPDATE business_calendar SET open_minute = '{0,0,0,0,0,0,0}', close_minute = '{1440,1440,1440,1440,1440,1440,1440}'")
-        .execute(&app.db)
-        .await
-        .expect("calendar");
+    app.desk_open_round_the_clock().await;
     let acme = app.account("Acme", None).await;
     let (agent, _, _) = staff(&app, Role::SupportAgent).await;
     let mut input = new_ticket("Printer");

@@ -506,11 +506,7 @@ async fn resolving_emits_one_durable_feedback_event() {
 #[tokio::test]
 async fn waiting_on_the_client_stops_the_resolution_clock() {
     let app = TestApp::spawn().await;
-    // Round the clock, so that the arithmetic here is wall-clock minutes.
-    sqlx::query("UPDATE business_calendar SET open_minute = '{0,0,0,0,0,0,0}', close_minute = '{1440,1440,1440,1440,1440,1440,1440}'")
-        .execute(&app.db)
-        .await
-        .expect("calendar");
+    app.desk_open_round_the_clock().await;
     let acme = app.account("Acme", None).await;
     let (agent, _, _) = staff(&app, Role::SupportAgent).await;
     let (client, _) = client(&app, acme).await;
