@@ -199,12 +199,20 @@ async fn a_band_change_alerts_the_owner_and_support_managers_exactly_once() {
     );
 }
 
+async fn queued(app: &TestApp, account: AccountId) -> bool {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM health_recompute WHERE account_id = $1)")
+        .bind(account)
+        .fetch_one(&app.db)
+        .await
+        .expect("queued")
+}
+
 #[tokio::test]
-async fn changes_queue_a_recompute_in_their_own_transaction() {
+async fn a_new_ticket_queues_a_recompute_when_followed_and_a_change_in_its_own_transaction() {
     let app = TestApp::spawn().await;
     let acme = app.account("Acme", None).await;
     let (client, _) = client(&app, acme).await;
-    tickets::create(
+    let ticket = tickets::create(
         &app.state,
         &client,
         &new_ticket("Printer"),
@@ -212,13 +220,22 @@ async fn changes_queue_a_recompute_in_their_own_transaction() {
     )
     .await
     .expect("ticket");
-    let queued: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM health_recompute WHERE account_id = $1)")
-            .bind(acme)
-            .fetch_one(&app.db)
-            .await
-            .expect("queued");
-    assert!(queued);
+    // A new ticket's account is marked by the worker that follows the ticket's event.
+    assert!(!queued(&app, acme).await, "not in the ticket's own insert");
+    let followed = tickets::arrivals::follow_new_tickets(&app.state)
+        .await
+        .expect("follow");
+    assert_eq!(followed, 1);
+    assert!(queued(&app, acme).await);
+    health::process_queue(&app.state, 100).await.expect("queue");
+    assert!(!queued(&app, acme).await);
+    // A change of status marks it in the change's own transaction.
+    sqlx::query("UPDATE ticket SET status = 'open' WHERE id = $1")
+        .bind(ticket.summary.id)
+        .execute(&app.db)
+        .await
+        .expect("change");
+    assert!(queued(&app, acme).await);
     health::process_queue(&app.state, 100).await.expect("queue");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM health_recompute")
         .fetch_one(&app.db)

@@ -344,6 +344,23 @@ async fn alert_band_change(
     Ok(usize::from(sent > 0))
 }
 
+/// Marks these accounts' scores stale for the worker's next recompute (`process_queue`); an
+/// account already waiting keeps its place. In the accounts' order, so that two transactions
+/// marking the same accounts queue rather than deadlock.
+pub async fn mark_stale(db: &mut PgConnection, accounts: &[AccountId]) -> Result<(), sqlx::Error> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO health_recompute (account_id)
+         SELECT DISTINCT a FROM unnest($1::uuid[]) AS a ORDER BY a ON CONFLICT DO NOTHING",
+    )
+    .bind(accounts.iter().map(|a| a.0).collect::<Vec<_>>())
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
 /// Takes up to `limit` accounts marked stale and recomputes them. The queue rows are deleted in
 /// the same transaction: a crash leaves them for the next round; SKIP LOCKED keeps two workers
 /// apart.
