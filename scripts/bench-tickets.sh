@@ -4,6 +4,7 @@
 # single-row insert rate on the same server in the same run.
 # Usage: scripts/bench-tickets.sh   (BENCH_TICKETS, BENCH_REPLIES, BENCH_SECONDS=20,
 #   BENCH_WARMUP=5: seconds of each load run first and not counted;
+#   BENCH_ROUNDS=3: creation runs, each between two pgbench runs;
 #   BENCH_REUSE=1: measure the data the last run generated instead of generating it again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ replies=${BENCH_REPLIES:-5000000}
 secs=${BENCH_SECONDS:-20}
 warmup=${BENCH_WARMUP:-5}
 reuse=${BENCH_REUSE:-0}
+rounds=${BENCH_ROUNDS:-3}
 port=${BENCH_PORT:-3101}
 scripts/ensure-tools.sh >/dev/null
 scripts/build.sh --release >/dev/null
@@ -144,7 +146,6 @@ echo "==> load (wrk, ${secs}s each)"
 results=$(
   echo "| request | concurrency | p50 | p99 | req/s | non-2xx |"
   echo "| --- | --- | --- | --- | --- | --- |"
-  run "POST /api/v1/tickets (create)" 16 "$base/api/v1/tickets" -s "$work/create.lua"
   run "open tickets of a team by SLA due" 1 "$base/api/v1/tickets?view=open&team_id=00000000-0000-0000-0000-0000000000a1&sort=due"
   run "open tickets of a team by SLA due" 16 "$base/api/v1/tickets?view=open&team_id=00000000-0000-0000-0000-0000000000a1&sort=due"
   run "full-text search \"kiosk frozen\"" 1 "$base/api/v1/tickets?view=all&q=kiosk%20frozen"
@@ -153,8 +154,12 @@ results=$(
   run "full-text search \"printer jams\"" 1 "$base/api/v1/tickets?view=all&q=printer%20jams"
 )
 
-# Where creation's CPU goes: CPU time of the server and of all PostgreSQL processes (from
-# /proc, in clock ticks) over ten seconds of creation, divided by the tickets created.
+# Creation beside pgbench, side by side: the machine's speed moves by half within an hour
+# (docs/BENCHMARKS.md), so one creation run and one pgbench run minutes apart compare
+# nothing. Instead pgbench and creation alternate, P C P C ... P, each for the run's seconds;
+# a round's ratio is its creation against the mean of the pgbench runs on either side.
+# The CPU that creation costs (server, and all PostgreSQL processes, from /proc in clock
+# ticks) is summed over the creation runs and divided by the tickets they created.
 ticks() { { cat "$@" 2>/dev/null || true; } | awk '{s += $14 + $15} END {print s + 0}'; }
 pg_stats() { # this cluster's postmaster, its live children, and the children it has reaped
   local pm; pm=$(head -1 "$STEWARD_PG_DIR/data/postmaster.pid")
@@ -162,20 +167,39 @@ pg_stats() { # this cluster's postmaster, its live children, and the children it
     + $(awk '{print $16 + $17}' "/proc/$pm/stat") ))
 }
 hz=$(getconf CLK_TCK)
-before=$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM ticket")
-s0=$(ticks "/proc/$pid/stat"); p0=$(pg_stats)
-wrk -t2 -c16 -d10s -H "Authorization: Bearer $key" -s "$work/create.lua" "$base/api/v1/tickets" >/dev/null
-s1=$(ticks "/proc/$pid/stat"); p1=$(pg_stats)
-made=$(( $(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM ticket") - before ))
-split=$(awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v n="$made" -v hz="$hz" \
-  'BEGIN {printf "PostgreSQL %.2f ms, server %.2f ms (%d tickets in 10 s)", p * 1000 / hz / n, s * 1000 / hz / n, n}')
+psql "$DATABASE_URL" -qc "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS bench_insert (id uuid PRIMARY KEY, subject text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+echo "INSERT INTO bench_insert (id, subject) VALUES (gen_random_uuid(), 'Printer jams at the desk');" > "$work/insert.sql"
+pgbench_insert() { pgbench -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}'; }
+echo "==> creation beside pgbench's one-row insert, $rounds rounds of ${secs}s each"
+# Warm-up, not counted: each pooled connection plans the statement once (see BENCHMARKS.md).
+wrk -t2 -c16 -d"${warmup}s" -H "Authorization: Bearer $key" -s "$work/create.lua" "$base/api/v1/tickets" >/dev/null
+tps_before=$(pgbench_insert)
+cpu_server=0; cpu_pg=0; made=0
+rows=""; ratios=""
+for r in $(seq 1 "$rounds"); do
+  n0=$(psql "$DATABASE_URL" -tAc "SELECT last_value FROM ticket_number_seq")
+  s0=$(ticks "/proc/$pid/stat"); p0=$(pg_stats)
+  out=$(wrk -t2 -c16 -d"${secs}s" --latency -H "Authorization: Bearer $key" -s "$work/create.lua" "$base/api/v1/tickets")
+  s1=$(ticks "/proc/$pid/stat"); p1=$(pg_stats)
+  n1=$(psql "$DATABASE_URL" -tAc "SELECT last_value FROM ticket_number_seq")
+  cpu_server=$((cpu_server + s1 - s0)); cpu_pg=$((cpu_pg + p1 - p0)); made=$((made + n1 - n0))
+  tps_after=$(pgbench_insert)
+  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  ratio=$(awk -v c="$rps" -v a="$tps_before" -v b="$tps_after" 'BEGIN {printf "%.1f", 200 * c / (a + b)}')
+  rows+="| $r | $tps_before | $rps | $(echo "$out" | awk '$1 == "50%" {print $2}') | $(echo "$out" | awk '$1 == "99%" {print $2}') | $tps_after | $ratio % | $(echo "$out" | awk '/Non-2xx/ {print $4}') |"$'\n'
+  ratios+="$ratio"$'\n'
+  tps_before=$tps_after
+done
+median=$(printf '%s' "$ratios" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+split=$(awk -v s="$cpu_server" -v p="$cpu_pg" -v n="$made" -v hz="$hz" \
+  'BEGIN {printf "PostgreSQL %.2f ms, server %.2f ms (%d tickets)", p * 1000 / hz / n, s * 1000 / hz / n, n}')
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 sleep 2 # its PostgreSQL backends end after it, and their CPU must not count below
 
-# What follows the tickets just created: the worker tells the desk and makes their text
-# searchable after the ticket (tickets::arrivals), so the server above ran without it; here
-# the same job catches up on all of the run's tickets at once. Its CPU per ticket adds to
-# creation's.
+# What follows the tickets just created: the worker tells the desk, makes their text
+# searchable and marks their accounts' health stale after the ticket (tickets::arrivals), so
+# the server above ran without it; here the same job catches up on all of the run's tickets
+# at once. Its CPU per ticket adds to creation's.
 p0=$(pg_stats)
 follow_out=$(/usr/bin/time -f "cpu %U %S" "$bin" follow-new-tickets 2>&1)
 p1=$(pg_stats)
@@ -184,10 +208,6 @@ follow_secs=$(echo "$follow_out" | awk '/^followed / {sub("s", "", $6); print $6
 follow=$(echo "$follow_out" | awk -v p=$((p1 - p0)) -v n="$followed" -v hz="$hz" -v secs="$follow_secs" \
   '/^cpu / {printf "%d tickets in %.1f s (%.0f a second): PostgreSQL %.3f ms, steward %.3f ms a ticket", n, secs, n / secs, p * 1000 / hz / n, ($2 + $3) * 1000 / n}')
 
-echo "==> pgbench: one-row insert, same server, same concurrency"
-psql "$DATABASE_URL" -qc "CREATE TABLE IF NOT EXISTS bench_insert (id uuid PRIMARY KEY, subject text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
-echo "INSERT INTO bench_insert (id, subject) VALUES (gen_random_uuid(), 'Printer jams at the desk');" > "$work/insert.sql"
-tps=$(pgbench -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {print $3}')
 # A second reference: the ticket row by itself, as the API writes it (its indexes, foreign keys
 # and triggers), without its history, event, HTTP or JSON.
 cat > "$work/ticket.sql" <<SQL
@@ -201,12 +221,18 @@ cat <<REPORT
 Data: $counts ($( [ "$reuse" = 1 ] && echo "from an earlier run" || echo "generated in ${load_secs}s")). Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB.
 Durability as shipped: fsync on, synchronous_commit on.
 
+Creation through the REST API beside pgbench's one-row insert, both at concurrency 16, each
+creation run between two pgbench runs (a round's ratio: creation against their mean). Target:
+creation at least 40 % of pgbench; median of the rounds: **${median} %**.
+
+| round | pgbench before (tx/s) | \`POST /api/v1/tickets\` (req/s) | p50 | p99 | pgbench after (tx/s) | ratio | non-2xx |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows}
 $results
 
 | measure | value |
 | --- | --- |
-| pgbench single-row insert, 16 clients | ${tps} tx/s |
 | pgbench inserting the ticket row alone, 16 clients | ${ticket_tps} tx/s |
-| CPU per created ticket, concurrency 16 | ${split} |
-| followed afterwards: the desk told, the text made searchable (worker's job, \`steward follow-new-tickets\`) | ${follow} |
+| CPU per created ticket, over the creation rounds | ${split} |
+| followed afterwards: the desk told, the text made searchable, the account's health marked stale (worker's job, \`steward follow-new-tickets\`) | ${follow} |
 REPORT
