@@ -1,10 +1,10 @@
 //! The ticket intake: group commit for new tickets. Tickets raised at the same moment are
 //! written in one insert statement, and each caller is answered once it has committed.
 //!
-//! Why: a ticket is a row with eight indexes, six foreign keys, a trigger, its history, its
-//! event and the client's acknowledgement (the desk's notices and the search entry follow
-//! later: `arrivals`); written alone, the statement and its commit cost several times the
-//! rows (docs/BENCHMARKS.md). Written sixteen at a time, they cost a fraction.
+//! Why: a ticket is a row with eight indexes, six foreign keys, its history, its event and
+//! the client's acknowledgement (the desk's notices, the search entry and the health mark
+//! follow later: `arrivals`); written alone, the statement and its commit cost several times
+//! the rows (docs/BENCHMARKS.md). Written sixteen at a time, they cost a fraction.
 //!
 //! How: a caller queues its ticket and starts a batch if none is running, or a second one
 //! if `SECOND_BATCH_AT` tickets are waiting (at most `BATCHES` run). A running batch takes up to `BATCH_MAX` waiting tickets, commits them, and goes on
