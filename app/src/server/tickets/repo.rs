@@ -297,34 +297,25 @@ pub async fn insert_many(
     now: DateTime<Utc>,
     check_links: bool,
 ) -> Result<Vec<Ticket>, sqlx::Error> {
-    let col = |f: &dyn Fn(&NewTicketRows<'_>) -> String| -> Vec<String> {
-        tickets.iter().map(f).collect()
-    };
-    let uuid = |f: &dyn Fn(&NewTicketRows<'_>) -> Option<uuid::Uuid>| -> Vec<Option<uuid::Uuid>> {
-        tickets.iter().map(f).collect()
-    };
-    let ack = |f: fn(&Acknowledgement) -> String| -> Vec<Option<String>> {
-        tickets
-            .iter()
-            .map(|t| t.created.acknowledgement.as_ref().map(f))
-            .collect()
-    };
+    let input: Vec<InsertInput<'_>> = tickets
+        .iter()
+        .enumerate()
+        .map(|(ord, t)| InsertInput::new(ord, t))
+        .collect();
     let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-        "WITH RECURSIVE input AS (
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
-                $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[],
-                $13::jsonb[], $14::timestamptz[], $15::timestamptz[], $16::uuid[], $17::text[], $18::text[],
-                $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
-              WITH ORDINALITY
-              AS i(id, subject, description, ticket_type, priority, channel, account_id, location_id,
-                   asset_serial, contact_id, assignee_id, team_id, tags, first_response_due, resolution_due,
-                   actor_user_id, actor_name, history_before, history_after, ack_subject_before,
-                   ack_subject_after, ack_body_before, ack_body_after, ack_id_before, ack_id_after, ord)
+        "WITH input AS (
+            SELECT * FROM jsonb_to_recordset($1)
+              AS i(ord bigint, id uuid, subject text, description text, ticket_type text, priority text,
+                   channel text, account_id uuid, location_id uuid, asset_serial text, contact_id uuid,
+                   assignee_id uuid, team_id uuid, tags jsonb, first_response_due timestamptz,
+                   resolution_due timestamptz, actor_user_id uuid, actor_name text, history_before text,
+                   history_after text, ack_subject_before text, ack_subject_after text,
+                   ack_body_before text, ack_body_after text, ack_id_before text, ack_id_after text)
          ), {LINK_CHECKS}, numbered AS (
             -- Numbers in the batch's order (PostgreSQL draws them after the sort).
             SELECT i.*, nextval('ticket_number_seq') AS number
             FROM input i JOIN links l ON l.ord = i.ord
-            WHERE NOT $27 OR (l.type_ok AND l.account_ok AND l.location_ok AND l.contact_ok AND l.team_ok)
+            WHERE NOT $3 OR (l.type_ok AND l.account_ok AND l.location_ok AND l.contact_ok AND l.team_ok)
             ORDER BY i.ord
          ), new_ticket AS (
             INSERT INTO ticket (id, number, subject, description, ticket_type, priority, status, channel,
@@ -332,7 +323,7 @@ pub async fn insert_many(
                 first_response_due, resolution_due, created_at, updated_at)
             SELECT id, number, subject, description, ticket_type, priority, 'new', channel, account_id,
                 location_id, asset_serial, contact_id, assignee_id, team_id,
-                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $26, $26
+                ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $2, $2
             FROM numbered ORDER BY ord
             RETURNING *
          ), history AS (
@@ -354,41 +345,100 @@ pub async fn insert_many(
                                 ORDER BY position LIMIT 1) e
             WHERE i.ack_id_before IS NOT NULL ORDER BY i.ord
          )
-         SELECT {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}
-         FROM new_ticket t {named} LEFT JOIN account l ON l.id = t.location_id",
-        named = named!()
+         SELECT {NEW_TICKET_COLUMNS} FROM new_ticket t"
     ))
-    .bind(tickets.iter().map(|t| t.row.id.0).collect::<Vec<_>>())
-    .bind(col(&|t| t.row.subject.to_string()))
-    .bind(col(&|t| t.row.description.to_string()))
-    .bind(col(&|t| t.row.ticket_type.to_string()))
-    .bind(col(&|t| t.row.priority.as_str().to_string()))
-    .bind(col(&|t| t.row.channel.as_str().to_string()))
-    .bind(tickets.iter().map(|t| t.row.account_id.0).collect::<Vec<_>>())
-    .bind(uuid(&|t| t.row.location_id.map(|l| l.0)))
-    .bind(tickets.iter().map(|t| t.row.asset_serial).collect::<Vec<_>>())
-    .bind(uuid(&|t| t.row.contact_id.map(|c| c.0)))
-    .bind(uuid(&|t| t.row.assignee_id.map(|u| u.0)))
-    .bind(uuid(&|t| t.row.team_id.map(|m| m.0)))
-    .bind(tickets.iter().map(|t| serde_json::json!(t.row.tags)).collect::<Vec<_>>())
-    .bind(tickets.iter().map(|t| t.row.first_response_due).collect::<Vec<_>>())
-    .bind(tickets.iter().map(|t| t.row.resolution_due).collect::<Vec<_>>())
-    .bind(uuid(&|t| t.created.actor.0.map(|u| u.0)))
-    .bind(col(&|t| t.created.actor.1.to_string()))
-    .bind(col(&|t| t.created.history.before.clone()))
-    .bind(col(&|t| t.created.history.after.clone()))
-    .bind(ack(|a| a.subject.before.clone()))
-    .bind(ack(|a| a.subject.after.clone()))
-    .bind(ack(|a| a.body.before.clone()))
-    .bind(ack(|a| a.body.after.clone()))
-    .bind(ack(|a| a.message_id.before.clone()))
-    .bind(ack(|a| a.message_id.after.clone()))
+    .bind(sqlx::types::Json(&input))
     .bind(now)
     .bind(check_links)
     .fetch_all(&mut *db)
     .await?;
     Ok(rows.into_iter().map(Ticket::from).collect())
 }
+
+/// One ticket of a batch as the insert reads it: the batch is one `jsonb` parameter, read by
+/// one `jsonb_to_recordset`, where an array per column made twenty-five function scans to set
+/// up for every batch (docs/BENCHMARKS.md).
+#[derive(serde::Serialize)]
+struct InsertInput<'a> {
+    ord: usize,
+    id: TicketId,
+    subject: &'a str,
+    description: &'a str,
+    ticket_type: &'a str,
+    priority: &'static str,
+    channel: &'static str,
+    account_id: AccountId,
+    location_id: Option<AccountId>,
+    asset_serial: Option<&'a str>,
+    contact_id: Option<ContactId>,
+    assignee_id: Option<UserId>,
+    team_id: Option<TeamId>,
+    tags: &'a [String],
+    /// As text to the microsecond, as a bound timestamp is kept (the text form would round).
+    first_response_due: String,
+    resolution_due: String,
+    actor_user_id: Option<UserId>,
+    actor_name: &'a str,
+    history_before: &'a str,
+    history_after: &'a str,
+    ack_subject_before: Option<&'a str>,
+    ack_subject_after: Option<&'a str>,
+    ack_body_before: Option<&'a str>,
+    ack_body_after: Option<&'a str>,
+    ack_id_before: Option<&'a str>,
+    ack_id_after: Option<&'a str>,
+}
+
+impl<'a> InsertInput<'a> {
+    fn new(ord: usize, t: &'a NewTicketRows<'a>) -> Self {
+        let micros = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let ack = t.created.acknowledgement.as_ref();
+        InsertInput {
+            ord,
+            id: t.row.id,
+            subject: t.row.subject,
+            description: t.row.description,
+            ticket_type: t.row.ticket_type,
+            priority: t.row.priority.as_str(),
+            channel: t.row.channel.as_str(),
+            account_id: t.row.account_id,
+            location_id: t.row.location_id,
+            asset_serial: t.row.asset_serial,
+            contact_id: t.row.contact_id,
+            assignee_id: t.row.assignee_id,
+            team_id: t.row.team_id,
+            tags: t.row.tags,
+            first_response_due: micros(t.row.first_response_due),
+            resolution_due: micros(t.row.resolution_due),
+            actor_user_id: t.created.actor.0,
+            actor_name: t.created.actor.1,
+            history_before: &t.created.history.before,
+            history_after: &t.created.history.after,
+            ack_subject_before: ack.map(|a| a.subject.before.as_str()),
+            ack_subject_after: ack.map(|a| a.subject.after.as_str()),
+            ack_body_before: ack.map(|a| a.body.before.as_str()),
+            ack_body_after: ack.map(|a| a.body.after.as_str()),
+            ack_id_before: ack.map(|a| a.message_id.before.as_str()),
+            ack_id_after: ack.map(|a| a.message_id.after.as_str()),
+        }
+    }
+}
+
+/// A new ticket's columns as `find` reads them, over the insert's `RETURNING` (`t`). The names
+/// are looked up by scalar subqueries, each run only for a name the ticket has: a new ticket
+/// rarely has all, and the joins `find` uses (a hash of the users, a scan of the teams under
+/// a generic plan) cost a batch more to set up than its rows (docs/BENCHMARKS.md).
+const NEW_TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.ticket_type, t.priority, t.status,
+    t.channel, t.account_id, (SELECT name FROM account WHERE id = t.account_id) AS account_name,
+    CASE WHEN t.contact_id IS NOT NULL THEN (SELECT nullif(btrim(c.first_name || ' ' || c.last_name), '')
+        FROM contact c WHERE c.id = t.contact_id) END AS contact_name,
+    t.assignee_id, CASE WHEN t.assignee_id IS NOT NULL THEN
+        (SELECT display_name FROM app_user WHERE id = t.assignee_id) END AS assignee_name,
+    t.team_id, CASE WHEN t.team_id IS NOT NULL THEN (SELECT name FROM team WHERE id = t.team_id) END AS team_name,
+    t.tags, t.sla_state, t.first_response_due, t.resolution_due, t.first_responded_at, t.created_at,
+    t.updated_at, t.description, t.location_id,
+    CASE WHEN t.location_id IS NOT NULL THEN (SELECT name FROM account WHERE id = t.location_id) END AS location_name,
+    t.asset_serial, t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at";
 
 pub async fn record_event(
     tx: &mut PgConnection,
@@ -646,30 +696,17 @@ impl LinkCheck {
 /// Each new ticket's link checks, over `input` (`ord`, `ticket_type`, `account_id`,
 /// `location_id`, `contact_id`, `team_id`): `links`, one row per ticket. Shared by the
 /// insert (which writes only tickets whose links hold) and `link_checks` (which says why
-/// one did not), so that both judge alike.
+/// one did not), so that both judge alike. The location (and the contact's account) must be
+/// the ticket's account or one of its locations: `account_within` walks up the parents,
+/// called only for a ticket that names one (migration 0022).
 const LINK_CHECKS: &str = "
-    up(ord, kind, id, parent_id) AS (
-        -- From each ticket's location, and from its contact's account, up the parents: the
-        -- ticket's account must be on the way. Walking up is one index probe a level;
-        -- walking down from the account scanned every account (1 ms at 3,000).
-        SELECT i.ord, 'location'::text, a.id, a.parent_id
-        FROM input i JOIN account a ON a.id = i.location_id
-        UNION ALL
-        SELECT i.ord, 'contact', a.id, a.parent_id
-        FROM input i JOIN contact c ON c.id = i.contact_id JOIN account a ON a.id = c.account_id
-        UNION
-        -- OFFSET 0 keeps the probe by key: planned for a guessed hundred rows, a join would
-        -- hash the whole account table.
-        SELECT up.ord, up.kind, p.id, p.parent_id
-        FROM up CROSS JOIN LATERAL (SELECT id, parent_id FROM account WHERE id = up.parent_id OFFSET 0) p
-    ), links AS (
+    links AS (
         SELECT i.ord,
                EXISTS (SELECT 1 FROM ticket_type WHERE key = i.ticket_type AND active) AS type_ok,
                EXISTS (SELECT 1 FROM account WHERE id = i.account_id) AS account_ok,
-               i.location_id IS NULL
-                 OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'location' AND up.id = i.account_id) AS location_ok,
+               i.location_id IS NULL OR account_within(i.location_id, i.account_id) AS location_ok,
                i.contact_id IS NULL
-                 OR EXISTS (SELECT 1 FROM up WHERE up.ord = i.ord AND up.kind = 'contact' AND up.id = i.account_id) AS contact_ok,
+                 OR account_within((SELECT account_id FROM contact WHERE id = i.contact_id), i.account_id) AS contact_ok,
                i.team_id IS NULL OR EXISTS (SELECT 1 FROM team WHERE id = i.team_id) AS team_ok
         FROM input i
     )";
@@ -682,7 +719,7 @@ pub async fn link_checks(
     tickets: &[&ValidTicket],
 ) -> Result<Vec<LinkCheck>, sqlx::Error> {
     let rows: Vec<(bool, bool, bool, bool, bool)> = sqlx::query_as(&format!(
-        "WITH RECURSIVE input AS (
+        "WITH input AS (
             SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[])
               WITH ORDINALITY AS i(ticket_type, account_id, location_id, contact_id, team_id, ord)
          ), {LINK_CHECKS}
