@@ -317,10 +317,11 @@ fn frame(f: &ServerFrame) -> Utf8Bytes {
 }
 
 async fn listen(db: sqlx::PgPool, hub: ChatHub) {
+    let listening = crate::startup::listener_pool(&db);
     let mut shutdown = hub.shutdown.clone();
     let mut first = true;
     'connect: loop {
-        match PgListener::connect_with(&db).await {
+        match PgListener::connect_with(&listening).await {
             Ok(mut listener) => match listener.listen(NOTICE_CHANNEL).await {
                 Ok(()) => {
                     if !first {

@@ -78,9 +78,10 @@ impl Kept {
 /// are lost, so after each reopening (once LISTEN is in place again) every open stream is
 /// told to resync and the caches start afresh; while it is down, nothing is cached.
 async fn listen(db: sqlx::PgPool, kept: Kept, tx: broadcast::Sender<Live>) {
+    let listening = crate::startup::listener_pool(&db);
     let mut listened_before = false;
     loop {
-        match PgListener::connect_with(&db).await {
+        match PgListener::connect_with(&listening).await {
             Ok(mut listener) => {
                 if let Err(e) = listener
                     .listen_all([CHANNEL, NOTICES, api_keys::CHANGED, sla_terms::CHANGED])

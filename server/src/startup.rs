@@ -83,6 +83,18 @@ fn pool_options(max_connections: u32) -> PgPoolOptions {
         })
 }
 
+/// A connection of its own for a LISTEN loop (`live`, `chat`), to the same database. Why not
+/// the shared pool: a LISTEN connection is held for hours and, once the database cuts it,
+/// handed back broken; in the shared pool, with the ping only after a second of idleness
+/// (`pool_options`), the next request would take it and fail. Here only the loop reuses it,
+/// and it is pinged before every use.
+pub fn listener_pool(db: &PgPool) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with((*db.connect_options()).clone())
+}
+
 /// The ticket intake's own connections (`tickets::intake`): to the same database, opened
 /// when first needed, and planning every statement once (generic plans). Why: PostgreSQL
 /// plans a prepared statement afresh for every call while a plan for the given values looks
