@@ -874,6 +874,37 @@ async fn a_ticket_must_point_at_its_own_accounts_location_and_contact() {
     assert_eq!(next.summary.number, first.summary.number + 1);
 }
 
+#[tokio::test]
+async fn a_ticket_may_name_a_location_at_any_depth_below_its_account_and_a_contact_there() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let north = app.account("Acme North", Some(acme)).await;
+    let depot = app.account("Acme North Depot", Some(north)).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let (_, north_contact, _) = app.client_user(north).await;
+    let mut input = new_ticket_for(acme);
+    input.location_id = Some(depot);
+    input.contact_id = Some(north_contact);
+    let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("a location two levels down and a contact one level down");
+    assert_eq!(t.location_name.as_deref(), Some("Acme North Depot"));
+    assert_eq!(t.summary.account_name, "Acme");
+    // Up is not down: the parent is no location of its child.
+    let mut input = new_ticket_for(north);
+    input.location_id = Some(acme);
+    let err = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .unwrap_err();
+    assert_eq!(field_names(err), vec!["location_id"]);
+    // A location that does not exist is refused as one.
+    input.location_id = Some(AccountId::new());
+    let err = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .unwrap_err();
+    assert_eq!(field_names(err), vec!["location_id"]);
+}
+
 fn new_ticket_for(account: AccountId) -> NewTicket {
     NewTicket {
         account_id: Some(account),
