@@ -48,10 +48,49 @@ struct Processes(Vec<Child>);
 impl Drop for Processes {
     fn drop(&mut self) {
         for c in &mut self.0 {
+            // With what it started first: the browsers of a killed chromedriver would go on
+            // running after the suite (their parent gone, init takes them).
+            for pid in descendants(c.id()) {
+                // SAFETY: kill(2) takes any pid; one that has exited meanwhile gives ESRCH.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            }
             let _ = c.kill();
             let _ = c.wait();
         }
     }
+}
+
+/// Every process below `root`, from each process's parent as /proc tells it.
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The name may hold spaces and parentheses: the fields follow the last ')'.
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut below = vec![root];
+    while let Some(parent) = below.pop() {
+        for &(pid, ppid) in &parents {
+            if ppid == parent {
+                found.push(pid);
+                below.push(pid);
+            }
+        }
+    }
+    found
 }
 
 struct Stack {
