@@ -103,6 +103,116 @@ async fn a_client_raises_a_ticket_for_their_own_account_and_the_desk_is_told() {
 }
 
 #[tokio::test]
+async fn a_new_tickets_history_opens_with_how_it_was_raised_even_after_a_quick_change() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let mut input = new_ticket("Printer");
+    input.account_id = Some(acme);
+    let t = tickets::create(&app.state, &agent, &input, TicketChannel::Phone)
+        .await
+        .expect("create");
+    let id = t.summary.id;
+    // A change made before the worker follows the ticket still reads after its first line.
+    tickets::update(
+        &app.state,
+        &agent,
+        id,
+        &TicketChanges {
+            priority: Some(TicketPriority::Low),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("lower the priority");
+    assert_eq!(app.follow_new_tickets().await, 1);
+    assert_eq!(app.follow_new_tickets().await, 0);
+    let d = tickets::detail(&app.db, &agent, id).await.expect("detail");
+    let fields: Vec<&str> = d.history.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, vec!["created", "priority"]);
+    let created = &d.history[0];
+    assert_eq!(
+        created.new_value.as_deref(),
+        Some(format!("#{} via Phone", t.summary.number).as_str())
+    );
+    assert_eq!(created.actor_name, "Test Support agent");
+    assert_eq!(created.at, t.summary.created_at);
+}
+
+#[tokio::test]
+async fn the_client_is_acknowledged_once_and_before_any_later_mail_on_the_ticket() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (agent, _, _) = staff(&app, Role::SupportAgent).await;
+    let (client, client_email) = client(&app, acme).await;
+    let t = tickets::create(
+        &app.state,
+        &client,
+        &new_ticket("Printer"),
+        TicketChannel::Portal,
+    )
+    .await
+    .expect("create");
+    // The agent answers before the worker has followed the ticket.
+    tickets::reply(&app.state, &agent, t.summary.id, "We are on it.", false)
+        .await
+        .expect("reply");
+    app.follow_new_tickets().await;
+    app.follow_new_tickets().await;
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_address, body_text FROM outbound_email WHERE ticket_id = $1
+         ORDER BY created_at, id",
+    )
+    .bind(t.summary.id)
+    .fetch_all(&app.db)
+    .await
+    .expect("mails");
+    let bodies: Vec<&str> = mails.iter().map(|m| m.1.as_str()).collect();
+    assert_eq!(mails.len(), 2, "{bodies:?}");
+    assert!(mails.iter().all(|m| m.0 == client_email));
+    assert!(
+        bodies[0].starts_with("We have received your request"),
+        "{bodies:?}"
+    );
+    assert!(bodies[1].starts_with("We are on it."), "{bodies:?}");
+}
+
+#[tokio::test]
+async fn a_ticket_raised_before_the_upgrade_gets_no_second_history_line_or_acknowledgement() {
+    let app = TestApp::spawn().await;
+    let acme = app.account("Acme", None).await;
+    let (client, _) = client(&app, acme).await;
+    let t = tickets::create(
+        &app.state,
+        &client,
+        &new_ticket("Printer"),
+        TicketChannel::Portal,
+    )
+    .await
+    .expect("create");
+    // An event as the earlier version wrote it, beside the history line and the mail.
+    sqlx::query(
+        "UPDATE domain_event SET payload = payload - 'acknowledge' - 'raised_by_user'
+         WHERE subject_id = $1",
+    )
+    .bind(t.summary.id)
+    .execute(&app.db)
+    .await
+    .expect("an old event");
+    assert_eq!(app.follow_new_tickets().await, 1);
+    let (lines, mails): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM ticket_event WHERE ticket_id = $1),
+                (SELECT count(*) FROM outbound_email WHERE ticket_id = $1)",
+    )
+    .bind(t.summary.id)
+    .fetch_one(&app.db)
+    .await
+    .expect("counts");
+    assert_eq!((lines, mails), (0, 0));
+    assert!(followed(&app, t.summary.id).await, "the rest still follows");
+}
+
+#[tokio::test]
 async fn two_workers_follow_each_new_ticket_exactly_once() {
     let app = TestApp::spawn().await;
     let acme = app.account("Acme", None).await;
@@ -197,8 +307,7 @@ async fn the_worker_follows_new_tickets_as_soon_as_the_intake_has_committed_them
     worker.await.expect("the worker stops");
 }
 
-/// Rows SQL writes for a new ticket (the acknowledgement with its insert, the desk's notices
-/// after its event) land at the right edge of their id indexes, like every other new row.
+/// Rows SQL writes after a new ticket's event (the acknowledgement, the desk's notices) land at the right edge of their id indexes, like every other new row.
 #[tokio::test]
 async fn what_a_new_ticket_writes_gets_time_ordered_ids() {
     let app = TestApp::spawn().await;

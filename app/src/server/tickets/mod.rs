@@ -6,6 +6,7 @@
 //! `steward_tickets` (LISTEN/NOTIFY) when its transaction commits.
 //! Callers: server functions, REST handlers, the inbound-mail endpoint, the worker.
 
+pub mod acknowledgement;
 pub mod arrivals;
 pub mod attachments;
 pub mod desk;

@@ -227,53 +227,13 @@ pub struct NewRow<'a> {
 
 /// A text that names a new ticket's number, which is drawn in the insert: the text before
 /// the number and after it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AroundNumber {
-    pub before: String,
-    pub after: String,
-}
-
-impl AroundNumber {
-    /// Where `write` puts the marker it is given, the number goes. The marker must come
-    /// before any text the caller does not control (a subject), so the first one is it.
-    pub fn new(write: impl Fn(&str) -> String) -> Self {
-        const MARKER: &str = "\u{1}number\u{1}";
-        let text = write(MARKER);
-        match text.split_once(MARKER) {
-            Some((before, after)) => AroundNumber {
-                before: before.to_string(),
-                after: after.to_string(),
-            },
-            None => AroundNumber {
-                before: text,
-                after: String::new(),
-            },
-        }
-    }
-
-    /// The text with its number.
-    pub fn with(&self, number: i64) -> String {
-        format!("{}{number}{}", self.before, self.after)
-    }
-}
-
-/// What is written with a new ticket: its first history line, the client's acknowledgement
-/// and the domain event (which the desk's notices and the search entry follow: `arrivals`;
-/// its payload is the number, the channel and who raised it).
+/// What is written with a new ticket besides its row: the domain event, which everything
+/// else that follows a new ticket follows (`arrivals`: its history line, the client's
+/// acknowledgement, the desk's notices, the search entry). Its payload is the number, the
+/// channel, who raised it and whether the client is to be acknowledged.
 pub struct Created<'a> {
     pub actor: (Option<UserId>, &'a str),
-    /// The history line's text ("#1042 via Portal").
-    pub history: AroundNumber,
-    pub acknowledgement: Option<Acknowledgement>,
-}
-
-/// The mail that tells the requesting contact their ticket was received, sent to the
-/// contact's first address (none if they have no address); their reply threads on its
-/// Message-ID.
-pub struct Acknowledgement {
-    pub subject: AroundNumber,
-    pub body: AroundNumber,
-    pub message_id: AroundNumber,
+    pub acknowledge: bool,
 }
 
 /// A new ticket with everything written with it.
@@ -282,8 +242,8 @@ pub struct NewTicketRows<'a> {
     pub created: Created<'a>,
 }
 
-/// Inserts new tickets, each with its number, its history line, its `ticket.created` event
-/// and the client's acknowledgement, in one statement for the whole batch, and returns them
+/// Inserts new tickets, each with its number and its `ticket.created` event, in one
+/// statement for the whole batch, and returns them
 /// as `find` would read them. Creation is the hot write path, and a statement (its round
 /// trip, executor start and commit) costs far more than the rows it writes: so the numbers
 /// are drawn and, with `check_links`, the links checked (`LINK_CHECKS`) in the same
@@ -308,9 +268,7 @@ pub async fn insert_many(
               AS i(ord bigint, id uuid, subject text, description text, ticket_type text, priority text,
                    channel text, account_id uuid, location_id uuid, asset_serial text, contact_id uuid,
                    assignee_id uuid, team_id uuid, tags jsonb, first_response_due timestamptz,
-                   resolution_due timestamptz, actor_user_id uuid, actor_name text, history_before text,
-                   history_after text, ack_subject_before text, ack_subject_after text,
-                   ack_body_before text, ack_body_after text, ack_id_before text, ack_id_after text)
+                   resolution_due timestamptz, actor_user_id uuid, actor_name text, acknowledge boolean)
          ), {LINK_CHECKS}, numbered AS (
             -- Numbers in the batch's order (PostgreSQL draws them after the sort).
             SELECT i.*, nextval('ticket_number_seq') AS number
@@ -326,24 +284,12 @@ pub async fn insert_many(
                 ARRAY(SELECT jsonb_array_elements_text(tags)), first_response_due, resolution_due, $2, $2
             FROM numbered ORDER BY ord
             RETURNING *
-         ), history AS (
-            INSERT INTO ticket_event (ticket_id, actor_user_id, actor_name, field, new_value)
-            SELECT i.id, i.actor_user_id, i.actor_name, 'created', i.history_before || i.number || i.history_after
-            FROM numbered i JOIN new_ticket USING (id)
          ), event AS (
             INSERT INTO domain_event (kind, subject_id, payload)
             SELECT 'ticket.created', i.id,
-                   jsonb_build_object('number', i.number, 'channel', i.channel, 'raised_by', i.actor_name)
+                   jsonb_build_object('number', i.number, 'channel', i.channel, 'raised_by', i.actor_name,
+                                      'raised_by_user', i.actor_user_id, 'acknowledge', i.acknowledge)
             FROM numbered i JOIN new_ticket USING (id) ORDER BY i.ord
-         ), acknowledgement AS (
-            INSERT INTO outbound_email (id, to_address, subject, body_text, ticket_id, message_id)
-            SELECT steward_uuid_v7(), e.email, i.ack_subject_before || i.number || i.ack_subject_after,
-                   i.ack_body_before || i.number || i.ack_body_after, i.id,
-                   i.ack_id_before || i.number || i.ack_id_after
-            FROM numbered i JOIN new_ticket USING (id)
-            CROSS JOIN LATERAL (SELECT email FROM contact_email WHERE contact_id = i.contact_id
-                                ORDER BY position LIMIT 1) e
-            WHERE i.ack_id_before IS NOT NULL ORDER BY i.ord
          )
          SELECT {NEW_TICKET_COLUMNS} FROM new_ticket t"
     ))
@@ -379,20 +325,12 @@ struct InsertInput<'a> {
     resolution_due: String,
     actor_user_id: Option<UserId>,
     actor_name: &'a str,
-    history_before: &'a str,
-    history_after: &'a str,
-    ack_subject_before: Option<&'a str>,
-    ack_subject_after: Option<&'a str>,
-    ack_body_before: Option<&'a str>,
-    ack_body_after: Option<&'a str>,
-    ack_id_before: Option<&'a str>,
-    ack_id_after: Option<&'a str>,
+    acknowledge: bool,
 }
 
 impl<'a> InsertInput<'a> {
     fn new(ord: usize, t: &'a NewTicketRows<'a>) -> Self {
         let micros = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let ack = t.created.acknowledgement.as_ref();
         InsertInput {
             ord,
             id: t.row.id,
@@ -412,14 +350,7 @@ impl<'a> InsertInput<'a> {
             resolution_due: micros(t.row.resolution_due),
             actor_user_id: t.created.actor.0,
             actor_name: t.created.actor.1,
-            history_before: &t.created.history.before,
-            history_after: &t.created.history.after,
-            ack_subject_before: ack.map(|a| a.subject.before.as_str()),
-            ack_subject_after: ack.map(|a| a.subject.after.as_str()),
-            ack_body_before: ack.map(|a| a.body.before.as_str()),
-            ack_body_after: ack.map(|a| a.body.after.as_str()),
-            ack_id_before: ack.map(|a| a.message_id.before.as_str()),
-            ack_id_after: ack.map(|a| a.message_id.after.as_str()),
+            acknowledge: t.created.acknowledge,
         }
     }
 }
@@ -439,6 +370,42 @@ const NEW_TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.ticket_type, t.pr
     t.updated_at, t.description, t.location_id,
     CASE WHEN t.location_id IS NOT NULL THEN (SELECT name FROM account WHERE id = t.location_id) END AS location_name,
     t.asset_serial, t.contact_id, t.sla_paused_at, t.escalated_at, t.resolved_at, t.closed_at";
+
+/// The first line of a new ticket's history ("#1042 via Portal"): written when the ticket is
+/// followed (`arrivals`), dated when it was raised, by whoever raised it.
+pub struct CreatedLine<'a> {
+    pub ticket: TicketId,
+    pub actor: (Option<UserId>, &'a str),
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn record_created(
+    tx: &mut PgConnection,
+    lines: &[CreatedLine<'_>],
+) -> Result<(), sqlx::Error> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    // A user deleted since they raised the ticket keeps their name, as `ON DELETE SET NULL`
+    // would have left it.
+    sqlx::query(
+        "INSERT INTO ticket_event (ticket_id, actor_user_id, actor_name, field, new_value, at)
+         SELECT i.ticket_id, (SELECT u.id FROM app_user u WHERE u.id = i.actor_user_id), i.actor_name,
+                'created', i.text, i.at
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+           WITH ORDINALITY AS i(ticket_id, actor_user_id, actor_name, text, at, ord)
+         ORDER BY i.ord",
+    )
+    .bind(lines.iter().map(|l| l.ticket.0).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.actor.0.map(|u| u.0)).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.actor.1).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.at).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
 
 pub async fn record_event(
     tx: &mut PgConnection,
@@ -588,8 +555,10 @@ pub async fn history(
         Option<String>,
         DateTime<Utc>,
     )> = sqlx::query_as(
+        // The created line comes first though it is written when the ticket is followed,
+        // possibly after the first changes (`arrivals`).
         "SELECT actor_name, field, old_value, new_value, at FROM ticket_event
-             WHERE ticket_id = $1 ORDER BY id",
+             WHERE ticket_id = $1 ORDER BY field <> 'created', id",
     )
     .bind(ticket)
     .fetch_all(db)
@@ -1134,19 +1103,5 @@ pub async fn team_name(
                 .await
         }
         None => Ok(None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::AroundNumber;
-
-    #[test]
-    fn a_text_naming_the_number_gets_it_where_the_template_put_it_whatever_the_subject_says() {
-        let subject = "Order #{n} and \u{1}number\u{1} lost";
-        let text = AroundNumber::new(|n| format!("[#{n}] {subject}"));
-        assert_eq!(text.with(1042), format!("[#1042] {subject}"));
-        let body = AroundNumber::new(|n| format!("Ticket #{n}: {subject}\nMore.\n"));
-        assert_eq!(body.with(7), format!("Ticket #7: {subject}\nMore.\n"));
     }
 }

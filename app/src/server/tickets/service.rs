@@ -1,6 +1,6 @@
 //! Domain verbs on tickets: raise, list, read, change, reply, close and reopen.
 
-use super::repo::{self, AroundNumber, Cursor, ListScope, Locked};
+use super::repo::{self, Cursor, ListScope, Locked};
 use super::rules;
 use super::search;
 use crate::server::accounts;
@@ -440,8 +440,8 @@ pub(crate) fn needs_transaction(items: &[&ToRaise]) -> bool {
 
 /// Raises tickets, the batch in one insert statement: its links checked (when
 /// `check_links`), numbers drawn, SLA due times computed from the instance's SLA terms,
-/// round-robin assignment, the history line, the event (the desk's notices and the search
-/// entry follow from it) and the client's acknowledgement. A ticket whose links fail gets
+/// round-robin assignment and the event (the history line, the client's acknowledgement,
+/// the desk's notices and the search entry follow from it: `arrivals`). A ticket whose links fail gets
 /// its field errors and the others go on; an error of the database fails the whole batch.
 /// Runs inside the caller's transaction when `needs_transaction` says so; otherwise the
 /// insert is the only statement, and it may run on its own.
@@ -517,24 +517,8 @@ pub(crate) async fn raise_in(
                 },
                 created: repo::Created {
                     actor: p.item.actor.tag(),
-                    history: AroundNumber::new(|n| format!("#{n} via {}", p.item.channel.label())),
-                    // The client gets an acknowledgement whose Message-ID their reply will
-                    // thread on.
-                    acknowledgement: (!p.item.actor.staff || v.contact_id.is_some()).then(|| {
-                        repo::Acknowledgement {
-                            subject: AroundNumber::new(|n| format!("[#{n}] {}", v.subject)),
-                            body: AroundNumber::new(|n| {
-                                format!(
-                                    "We have received your request and will answer soon.\n\nTicket #{n}: {}\n\
-                                     Reply to this message to add to it, or follow it in the portal: {}/portal/tickets/{id}\n",
-                                    v.subject, state.settings.public_url
-                                )
-                            }),
-                            message_id: AroundNumber::new(|n| {
-                                email::new_message_id(&state.settings.mail_from, &format!("t{n}"))
-                            }),
-                        }
-                    }),
+                    // The client is told their ticket was received (`acknowledgement`).
+                    acknowledge: !p.item.actor.staff || v.contact_id.is_some(),
                 },
             }
         })
