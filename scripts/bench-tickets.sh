@@ -234,5 +234,5 @@ $results
 | --- | --- |
 | pgbench inserting the ticket row alone, 16 clients | ${ticket_tps} tx/s |
 | CPU per created ticket, over the creation rounds | ${split} |
-| followed afterwards: the desk told, the text made searchable, the account's health marked stale (worker's job, \`steward follow-new-tickets\`) | ${follow} |
+| followed afterwards: the history line and the acknowledgement written, the desk told, the text made searchable, the account's health marked stale (worker's job, \`steward follow-new-tickets\`) | ${follow} |
 REPORT
