@@ -11,6 +11,8 @@ use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -19,7 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="stylesheet" href="/pkg/steward.css"/>
-                <script>{THEME_BOOT}</script>
+                <script nonce=use_nonce()>{THEME_BOOT}</script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -27,6 +29,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Scripts run only from our own origin or inline with this response's nonce (leptos_axum
+/// makes one per request and puts it on the hydration scripts), so markup that slipped past
+/// sanitising (a ticket body, an article) cannot run script. Styles may be inline: the
+/// pages set `style` attributes (bars, progress), and a style cannot run script. Images may
+/// come from any https address: articles link them.
+#[cfg(feature = "ssr")]
+fn send_content_security_policy() {
+    use leptos_axum::ResponseOptions;
+    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

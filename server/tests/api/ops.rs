@@ -56,6 +56,61 @@ async fn pages_render_on_the_server() {
     assert_eq!(missing.status(), 404);
 }
 
+/// The page's Content-Security-Policy nonce, and every `<script` tag's nonce attribute.
+async fn page_nonces(app: &TestApp, path: &str) -> (String, Vec<Option<String>>) {
+    let res = reqwest::get(format!("{}{path}", app.base))
+        .await
+        .expect("page");
+    assert_eq!(res.status(), 200, "{path}");
+    let policy = res
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let script_src = policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src "))
+        .unwrap_or_else(|| panic!("no script-src in {policy:?}"))
+        .to_string();
+    assert!(!script_src.contains("unsafe-inline"), "{script_src}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let nonce = script_src
+        .split_once("'nonce-")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| panic!("no nonce in {script_src}"));
+    let html = res.text().await.expect("html");
+    let tags = html
+        .split("<script")
+        .skip(1)
+        .map(|tag| {
+            let tag = tag.split('>').next().unwrap_or_default();
+            tag.split_once("nonce=\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(n, _)| n.to_string())
+        })
+        .collect();
+    (nonce, tags)
+}
+
+#[tokio::test]
+async fn pages_run_only_the_scripts_that_carry_their_responses_nonce() {
+    let app = TestApp::spawn().await;
+    let mut seen = Vec::new();
+    for path in ["/login", "/kb"] {
+        let (nonce, tags) = page_nonces(&app, path).await;
+        assert!(!tags.is_empty(), "{path} has its hydration scripts");
+        assert!(
+            tags.iter().all(|t| t.as_deref() == Some(nonce.as_str())),
+            "{path}: every script carries {nonce}: {tags:?}"
+        );
+        seen.push(nonce);
+    }
+    assert_ne!(seen[0], seen[1], "a nonce per response");
+}
+
 #[tokio::test]
 async fn the_console_sends_anonymous_visitors_to_sign_in() {
     let app = TestApp::spawn().await;
