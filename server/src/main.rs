@@ -43,9 +43,9 @@ enum Command {
     },
     /// Recompute every account's health now (what the nightly job does) and print the time.
     RecomputeHealth,
-    /// Follow every new ticket not yet followed (what the worker does each round: tell the
-    /// support desk, make its text searchable), e.g. after running without the worker, and
-    /// print the time.
+    /// Follow every new ticket not yet followed (what the worker does each round: write its
+    /// first history line, acknowledge the client, tell the support desk, make its text
+    /// searchable), e.g. after running without the worker, and print the time.
     FollowNewTickets,
 }
 
