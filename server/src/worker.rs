@@ -1,7 +1,6 @@
 //! Background work in the same binary: mail delivery from the outbox, the SLA job, the chat
 //! sweep, new tickets followed (history line, client acknowledged, desk told, text made
-//! searchable), training
-//! reminders, survey requests, account health, reminders and digests.
+//! searchable), training reminders, survey requests, account health, reminders and digests.
 //! Several instances can run it at once (rows are claimed with SKIP LOCKED).
 
 use app::server::{
@@ -152,9 +151,9 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
 }
 
 /// Follows new tickets (`tickets::arrivals`: history line, acknowledgement, the desk told,
-/// their text made searchable) as
-/// soon as this instance's intake has committed some, and every `every` otherwise (tickets
-/// raised on other instances or by mail, and any a failed pass left). Each pass follows as
+/// their text made searchable) as soon as this instance's intake has committed some, and
+/// every `every` otherwise (tickets raised on other instances or by mail, and any a failed
+/// pass left). Each pass follows as
 /// many batches as are waiting, up to a bound so that a flood cannot starve shutdown.
 pub async fn follow_new_tickets(
     state: AppState,
