@@ -7,11 +7,10 @@
 //! Why not with the ticket: all of them are work that the client does not wait for, and
 //! written in the ticket's insert they were most of its cost after the row itself
 //! (docs/BENCHMARKS.md); here they run hundreds of tickets to a statement, a fraction of a
-//! second after the ticket (the intake wakes the worker). The
-//! `ticket.created` event is written in the ticket's own statement, so every committed ticket
-//! is followed; events are claimed with SKIP LOCKED and marked consumed in the same
-//! transaction as what follows them, so with any number of workers each ticket is followed
-//! once. The ticket's live announcement is not among them: lists show a new ticket at once.
+//! second after the ticket (the intake wakes the worker). The `ticket.created` event is
+//! written in the ticket's own statement, so every committed ticket is followed; events are
+//! claimed with SKIP LOCKED and marked consumed in the same transaction as what follows them,
+//! so with any number of workers each ticket is followed once. The ticket's live announcement is not among them: lists show a new ticket at once.
 
 use super::{acknowledgement, desk, repo, search};
 use crate::server::{health, AppState, ServiceError};
@@ -21,7 +20,7 @@ use chrono::{DateTime, Utc};
 /// New tickets followed in one transaction at most.
 pub const BATCH: i64 = 500;
 
-/// A new ticket as the desk is told of it.
+/// A new ticket as its event and its row tell of it.
 pub struct Arrival {
     pub ticket: TicketId,
     pub number: i64,
