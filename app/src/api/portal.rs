@@ -71,3 +71,11 @@ pub async fn revoke_colleague(user: UserId) -> Result<(), AppError> {
         .await
         .map_err(fail)
 }
+
+#[server]
+pub async fn set_colleague_admin(user: UserId, admin: bool) -> Result<(), AppError> {
+    let (state, caller) = context().await?;
+    users::set_colleague_admin(&state.db, &caller, user, admin)
+        .await
+        .map_err(fail)
+}

@@ -4,6 +4,7 @@
 
 use crate::helpers::{token_in, ReceivedMail, TestApp};
 use app::api::onboarding::{LoadOnboardingBoard, SaveOnboardingTemplate, StartOnboarding};
+use app::api::portal::SetColleagueAdmin;
 use app::server::auth::{Caller, ClientCaller, StaffCaller};
 use app::server::tickets::attachments::Upload;
 use app::server::{accounts, documents, onboarding, users, ServiceError};
@@ -645,6 +646,105 @@ async fn a_client_admin_invites_and_revokes_colleagues_of_their_own_company_only
         Caller::Anonymous,
         "a revoked colleague is signed out"
     );
+}
+
+#[tokio::test]
+async fn a_client_admin_shares_admin_rights_with_colleagues_of_their_own_company_only() {
+    let app = TestApp::spawn().await;
+    let account = app.account("Admins Inc", None).await;
+    let elsewhere = app.account("Elsewhere Inc", None).await;
+    let (admin_user, admin_contact, admin_email) = app.client_user(account).await;
+    let (plain_user, plain_contact, plain_email) = app.client_user(account).await;
+    let (left_user, _, _) = app.client_user(account).await;
+    let (stranger, _, _) = app.client_user(elsewhere).await;
+    sqlx::query("UPDATE app_user SET is_client_admin = true WHERE id = $1")
+        .bind(admin_user)
+        .execute(&app.db)
+        .await
+        .expect("admin");
+    let admin = client_of(admin_user, admin_contact, account);
+    let plain = client_of(plain_user, plain_contact, account);
+    let is_admin = |user: UserId| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT is_client_admin FROM app_user WHERE id = $1")
+                .bind(user)
+                .fetch_one(&db)
+                .await
+                .expect("flag")
+        }
+    };
+
+    // A colleague who is not an admin cannot make anyone one, through the page's call either.
+    let err = users::set_colleague_admin(&app.db, &plain, plain_user, true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden), "{err:?}");
+    let browser = app.signed_in(&plain_email).await;
+    let res = app
+        .call::<SetColleagueAdmin>(
+            &browser,
+            &[("user", plain_user.to_string()), ("admin", "true".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    assert!(!is_admin(plain_user).await);
+    // Another company's user is not found; the admin's own rights stay as they are.
+    let err = users::set_colleague_admin(&app.db, &admin, stranger, true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound), "{err:?}");
+    assert!(!is_admin(stranger).await);
+    let err = users::set_colleague_admin(&app.db, &admin, admin_user, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(_)), "{err:?}");
+    assert!(is_admin(admin_user).await);
+    // A revoked colleague must be invited again first.
+    users::revoke_colleague(&app.db, &admin, left_user)
+        .await
+        .expect("revoke");
+    let err = users::set_colleague_admin(&app.db, &admin, left_user, true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(_)), "{err:?}");
+    assert!(!is_admin(left_user).await);
+
+    // The team page offers it, and through it the colleague is made an admin.
+    let admin_browser = app.signed_in(&admin_email).await;
+    let page = |browser: reqwest::Client| {
+        let url = format!("{}/portal/team", app.base);
+        async move {
+            let res = browser.get(url).send().await.expect("team page");
+            assert_eq!(res.status(), 200);
+            res.text().await.expect("html")
+        }
+    };
+    let html = page(admin_browser.clone()).await;
+    assert!(
+        html.contains(&format!("id=\"admin-{plain_user}\"")),
+        "{html}"
+    );
+    assert!(html.contains("Make admin"), "{html}");
+    let res = app
+        .call::<SetColleagueAdmin>(
+            &admin_browser,
+            &[("user", plain_user.to_string()), ("admin", "true".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(page(admin_browser).await.contains("Remove admin rights"));
+    // Made an admin, the colleague administers the team at once, and can hand it back.
+    let team = users::colleagues(&app.db, &plain).await.expect("team");
+    assert!(team
+        .iter()
+        .any(|c| c.user_id == plain_user && c.is_client_admin && c.is_me));
+    users::set_colleague_admin(&app.db, &plain, admin_user, false)
+        .await
+        .expect("the new admin removes the first one's rights");
+    assert!(!is_admin(admin_user).await);
+    let err = users::colleagues(&app.db, &admin).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden), "{err:?}");
 }
 
 #[tokio::test]

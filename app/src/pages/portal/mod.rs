@@ -2,7 +2,7 @@
 
 use crate::api::portal::{
     list_colleagues, load_portal_overview, my_company, my_profile, InviteColleague,
-    RevokeColleague, UpdateMyProfile,
+    RevokeColleague, SetColleagueAdmin, UpdateMyProfile,
 };
 use crate::types::{Colleague, Company, PortalOverview};
 use crate::ui::{field_error, ErrorNotice, FormError, TextArea, TextField};
@@ -140,14 +140,21 @@ fn OverviewView(o: PortalOverview) -> impl IntoView {
     }
 }
 
-/// A client admin's colleagues: invite and revoke (FR012).
+/// A client admin's colleagues: invite, revoke, and share the admin rights (FR012).
 #[component]
 pub fn PortalTeamPage() -> impl IntoView {
     let invite = ServerAction::<InviteColleague>::new();
     let revoke = ServerAction::<RevokeColleague>::new();
+    let admin = ServerAction::<SetColleagueAdmin>::new();
     let value = invite.value();
     let team = Resource::new(
-        move || (invite.version().get(), revoke.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                revoke.version().get(),
+                admin.version().get(),
+            )
+        },
         |_| list_colleagues(),
     );
     view! {
@@ -169,10 +176,11 @@ pub fn PortalTeamPage() -> impl IntoView {
             </ActionForm>
         </section>
         <FormError value=revoke.value()/>
+        <FormError value=admin.value()/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match team.await {
-                    Ok(list) => view! { <ul class="stack" id="colleagues">{list.into_iter().map(|c| view! { <ColleagueRow c revoke/> }).collect_view()}</ul> }.into_any(),
+                    Ok(list) => view! { <ul class="stack" id="colleagues">{list.into_iter().map(|c| view! { <ColleagueRow c revoke admin/> }).collect_view()}</ul> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -181,7 +189,11 @@ pub fn PortalTeamPage() -> impl IntoView {
 }
 
 #[component]
-fn ColleagueRow(c: Colleague, revoke: ServerAction<RevokeColleague>) -> impl IntoView {
+fn ColleagueRow(
+    c: Colleague,
+    revoke: ServerAction<RevokeColleague>,
+    admin: ServerAction<SetColleagueAdmin>,
+) -> impl IntoView {
     let state = match (c.is_active, c.has_password) {
         (false, _) => "access revoked",
         (true, false) => "invited",
@@ -190,6 +202,15 @@ fn ColleagueRow(c: Colleague, revoke: ServerAction<RevokeColleague>) -> impl Int
     view! {
         <li class="row">
             <span>{c.name.clone()}<span class="muted">{format!(" · {} · {state}{}", c.email, if c.is_client_admin { " · admin" } else { "" })}</span></span>
+            {(c.is_active && !c.is_me).then(|| view! {
+                <ActionForm action=admin>
+                    <input type="hidden" name="user" value=c.user_id.to_string()/>
+                    <input type="hidden" name="admin" value=(!c.is_client_admin).to_string()/>
+                    <button class="button secondary" type="submit" id=format!("admin-{}", c.user_id)>
+                        {if c.is_client_admin { "Remove admin rights" } else { "Make admin" }}
+                    </button>
+                </ActionForm>
+            })}
             {(c.is_active && !c.is_me).then(|| view! {
                 <ActionForm action=revoke>
                     <input type="hidden" name="user" value=c.user_id.to_string()/>

@@ -396,6 +396,44 @@ pub async fn invite_colleague(
     Ok(())
 }
 
+/// A client admin makes a colleague with portal access an admin too, or no longer one. Never
+/// themselves: so a company always keeps the admin who acts, and no admin can lock out the
+/// last one. The change holds at once: admin rights are read on every call.
+pub async fn set_colleague_admin(
+    db: &sqlx::PgPool,
+    caller: &Caller,
+    user: UserId,
+    admin: bool,
+) -> Result<(), ServiceError> {
+    let me = client_admin(db, caller).await?;
+    if user == me.user_id {
+        return Err(ServiceError::Conflict(
+            "You cannot change your own admin rights; ask another admin.".into(),
+        ));
+    }
+    let active: Option<bool> = sqlx::query_scalar(
+        "UPDATE app_user u SET is_client_admin = $3 AND u.is_active
+         FROM contact c WHERE c.id = u.contact_id AND u.id = $1 AND c.account_id = $2
+         RETURNING u.is_active",
+    )
+    .bind(user)
+    .bind(me.account_id)
+    .bind(admin)
+    .fetch_optional(db)
+    .await?;
+    match active {
+        // Another company's user, or none: the same answer, so ids reveal nothing.
+        None => Err(ServiceError::NotFound),
+        Some(false) if admin => Err(ServiceError::Conflict(
+            "This colleague's access was revoked; invite them again first.".into(),
+        )),
+        Some(_) => {
+            tracing::info!(user_id = %user, admin, "colleague's admin rights changed by client admin");
+            Ok(())
+        }
+    }
+}
+
 /// A client admin revokes a colleague's portal access (never their own).
 pub async fn revoke_colleague(
     db: &sqlx::PgPool,
