@@ -22,6 +22,7 @@ text_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArticleCategory {
     pub id: CategoryId,
     pub name: String,
@@ -31,6 +32,7 @@ pub struct ArticleCategory {
 
 /// An article in lists: the console's table, a category's list, related articles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArticleSummary {
     pub id: ArticleId,
     pub slug: String,
@@ -51,6 +53,7 @@ pub struct ArticleSummary {
 
 /// One article, ready to read (and, for editors, to edit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Article {
     pub summary: ArticleSummary,
     pub body_markdown: String,
@@ -63,12 +66,14 @@ pub struct Article {
 
 /// A piece of a search snippet: `mark` pieces matched the query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SnippetPart {
     pub text: String,
     pub mark: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArticleHit {
     pub slug: String,
     pub title: String,
@@ -79,6 +84,7 @@ pub struct ArticleHit {
 
 /// The knowledge base's front page: categories with their articles, or search results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct KnowledgeBaseHome {
     pub categories: Vec<ArticleCategory>,
     pub articles: Vec<ArticleSummary>,

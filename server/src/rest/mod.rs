@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod contacts;
 pub mod feedback;
+pub mod knowledge;
 pub mod onboarding;
 pub mod problem;
 pub mod tickets;
@@ -73,7 +74,7 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Steward REST API", version = "1", description = "Accounts, contacts, support tickets, onboarding, feedback, account health and follow-up tasks. Authenticate with an API key: `Authorization: Bearer stw_…`."),
+    info(title = "Steward REST API", version = "1", description = "Accounts, contacts, support tickets, onboarding, feedback, account health, follow-up tasks and the knowledge base. Authenticate with an API key: `Authorization: Bearer stw_…`."),
     paths(
         accounts::list, accounts::get_one, accounts::create, accounts::update, accounts::delete,
         contacts::list, contacts::get_one, contacts::create, contacts::update, contacts::delete,
@@ -81,7 +82,7 @@ impl Modify for BearerAuth {
         tickets::add_attachment, tickets::download, tickets::inbound_email,
         onboarding::list, onboarding::get_one, onboarding::start, onboarding::templates,
         feedback::report, feedback::account_health, feedback::my_tasks, feedback::create_task,
-        feedback::complete_task, feedback::snooze_task,
+        feedback::complete_task, feedback::snooze_task, knowledge::list, knowledge::get_one,
     ),
     components(schemas(
         Problem, app::error::FieldError, app::types::Account, app::types::AccountInput, app::types::AccountType,
@@ -102,6 +103,9 @@ impl Modify for BearerAuth {
         app::types::AccountHealth, app::types::HealthFactor, app::types::HealthFactorKind,
         app::types::HealthBand, app::types::HealthPoint, app::types::FollowUpTask,
         app::types::NewFollowUpTask, feedback::Snooze,
+        app::types::KnowledgeBaseHome, app::types::ArticleCategory, app::types::ArticleSummary,
+        app::types::Article, app::types::ArticleHit, app::types::SnippetPart,
+        app::types::ArticleVisibility, app::types::ArticleStatus,
     )),
     modifiers(&BearerAuth),
     security(("api_key" = [])),
@@ -163,6 +167,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tasks/{id}/complete", post(feedback::complete_task))
         .route("/tasks/{id}/snooze", post(feedback::snooze_task))
+        .route("/articles", get(knowledge::list))
+        .route("/articles/{slug}", get(knowledge::get_one))
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "No such endpoint") })
         .with_state(state)
 }

@@ -713,3 +713,101 @@ async fn a_title_match_wins_even_when_hundreds_of_newer_articles_mention_the_wor
     assert_eq!(home.articles.len(), 100, "the newest hundred");
     assert_eq!(home.articles[0].slug, "note-1");
 }
+
+#[tokio::test]
+async fn an_api_key_reads_and_searches_published_articles_and_drafts_stay_with_editors() {
+    let app = TestApp::spawn().await;
+    let (_, slug) = publish(
+        &app,
+        "Receipt printer jams",
+        "clients",
+        "Open the cover and pull the roll out **gently**.",
+        "printer",
+    )
+    .await;
+    let (_, draft) = knowledge::save(
+        &app.db,
+        &TestApp::caller(Role::SupportAgent),
+        None,
+        &input("Printer firmware 2.0", "public", "Not yet.", ""),
+        ArticleStatus::Draft,
+    )
+    .await
+    .expect("draft");
+    let url = |path: &str| format!("{}/api/v1{path}", app.base);
+    let (sales, _) = app.api_client(Role::SalesRep).await;
+
+    let home: serde_json::Value = sales
+        .get(url("/articles"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let slugs: Vec<&str> = home["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .filter_map(|a| a["slug"].as_str())
+        .collect();
+    assert_eq!(slugs, vec![slug.as_str()], "published only");
+    let found: serde_json::Value = sales
+        .get(url("/articles?q=printer%20jams"))
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found["hits"][0]["slug"], slug.as_str());
+
+    let res = sales
+        .get(url(&format!("/articles/{slug}")))
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(res.status(), 200);
+    let article: serde_json::Value = res.json().await.expect("json");
+    assert!(article["body_html"]
+        .as_str()
+        .is_some_and(|h| h.contains("<strong>gently</strong>")));
+    assert_eq!(article["body_markdown"], "", "the source is for editors");
+
+    // A draft is not found for a key whose role does not edit articles; an editor's key reads it.
+    let res = sales
+        .get(url(&format!("/articles/{draft}")))
+        .send()
+        .await
+        .expect("draft");
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    let (agent, _) = app.api_client(Role::SupportAgent).await;
+    let res = agent
+        .get(url(&format!("/articles/{draft}")))
+        .send()
+        .await
+        .expect("draft");
+    assert_eq!(res.status(), 200);
+
+    // Without a key, nothing; an overlong search is a field error.
+    let res = reqwest::get(url("/articles")).await.expect("anonymous");
+    assert_eq!(res.status(), 401);
+    let res = reqwest::get(url(&format!("/articles/{slug}")))
+        .await
+        .expect("anonymous");
+    assert_eq!(res.status(), 401);
+    let res = sales
+        .get(url(&format!("/articles?q={}", "a".repeat(201))))
+        .send()
+        .await
+        .expect("long");
+    assert_eq!(res.status(), 422);
+    let problem: serde_json::Value = res.json().await.expect("problem");
+    assert_eq!(problem["errors"][0]["field"], "q", "{problem}");
+}

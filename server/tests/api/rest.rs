@@ -192,6 +192,8 @@ async fn the_openapi_document_describes_the_endpoints() {
         "/api/v1/accounts/{id}",
         "/api/v1/contacts",
         "/api/v1/contacts/{id}",
+        "/api/v1/articles",
+        "/api/v1/articles/{slug}",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
