@@ -559,6 +559,15 @@ async fn who_may_run_onboardings_is_enforced_for_every_kind_of_caller() {
     assert_eq!(board.columns[0].cards[0].account_name, "Theirs Ltd");
 }
 
+/// Makes a portal user their company's client admin, as the first onboarding's welcome does.
+async fn make_client_admin(app: &TestApp, user: UserId) {
+    sqlx::query("UPDATE app_user SET is_client_admin = true WHERE id = $1")
+        .bind(user)
+        .execute(&app.db)
+        .await
+        .expect("admin");
+}
+
 #[tokio::test]
 async fn a_client_admin_invites_and_revokes_colleagues_of_their_own_company_only() {
     let app = TestApp::spawn().await;
@@ -567,11 +576,7 @@ async fn a_client_admin_invites_and_revokes_colleagues_of_their_own_company_only
     let (admin_user, admin_contact, _) = app.client_user(account).await;
     let (plain_user, plain_contact, _) = app.client_user(account).await;
     let (stranger, _, _) = app.client_user(elsewhere).await;
-    sqlx::query("UPDATE app_user SET is_client_admin = true WHERE id = $1")
-        .bind(admin_user)
-        .execute(&app.db)
-        .await
-        .expect("admin");
+    make_client_admin(&app, admin_user).await;
     contact(&app, elsewhere, "Other", "other@elsewhere.example").await;
     let admin = client_of(admin_user, admin_contact, account);
     let plain = client_of(plain_user, plain_contact, account);
@@ -657,11 +662,7 @@ async fn a_client_admin_shares_admin_rights_with_colleagues_of_their_own_company
     let (plain_user, plain_contact, plain_email) = app.client_user(account).await;
     let (left_user, _, _) = app.client_user(account).await;
     let (stranger, _, _) = app.client_user(elsewhere).await;
-    sqlx::query("UPDATE app_user SET is_client_admin = true WHERE id = $1")
-        .bind(admin_user)
-        .execute(&app.db)
-        .await
-        .expect("admin");
+    make_client_admin(&app, admin_user).await;
     let admin = client_of(admin_user, admin_contact, account);
     let plain = client_of(plain_user, plain_contact, account);
     let is_admin = |user: UserId| {

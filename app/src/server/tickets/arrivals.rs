@@ -39,6 +39,13 @@ pub struct Arrival {
     pub acknowledge: Option<bool>,
 }
 
+impl Arrival {
+    /// The channel as people read it ("Portal"), for the history line and the desk's mail.
+    pub fn channel_label(&self) -> &'static str {
+        TicketChannel::parse(&self.channel).map_or("", TicketChannel::label)
+    }
+}
+
 /// The row a `ticket.created` event and its ticket read as.
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -109,11 +116,7 @@ pub async fn follow_new_tickets(state: &AppState) -> Result<usize, ServiceError>
                 a.raised_by_user,
                 a.raised_by.as_deref().unwrap_or("Someone"),
             ),
-            text: format!(
-                "#{} via {}",
-                a.number,
-                TicketChannel::parse(&a.channel).map_or("", TicketChannel::label)
-            ),
+            text: format!("#{} via {}", a.number, a.channel_label()),
             at: a.created_at,
         })
         .collect();

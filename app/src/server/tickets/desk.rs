@@ -9,7 +9,7 @@
 
 use super::arrivals::Arrival;
 use crate::server::{AppState, ServiceError};
-use crate::types::{TicketChannel, UserId};
+use crate::types::UserId;
 use sqlx::PgConnection;
 use std::collections::BTreeSet;
 
@@ -35,7 +35,7 @@ pub async fn tell(
     let notices: Vec<Notice<'_>> = arrivals
         .iter()
         .map(|a| {
-            let channel = TicketChannel::parse(&a.channel).map_or("", TicketChannel::label);
+            let channel = a.channel_label();
             let (number, subject) = (a.number, &a.subject);
             let link = format!("/console/tickets/{}", a.ticket);
             Notice {
